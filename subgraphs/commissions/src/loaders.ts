@@ -1,0 +1,38 @@
+import DataLoader from 'dataloader';
+import { DataSource } from 'typeorm';
+import { BaseContext, Principal } from '../../shared/src';
+import { Commission } from './entities/commission.entity';
+
+export interface CommissionsContext extends BaseContext {
+  dataSource: DataSource;
+  loaders: ReturnType<typeof createLoaders>;
+  defaultCurrency: string;
+}
+
+export interface StatusSum {
+  currency: string;
+  status: string;
+  minor: string;
+}
+
+/** Per-request loaders: one GROUP BY for the earnings of every partner in a request. */
+export function createLoaders(ds: DataSource, principal: Principal) {
+  return {
+    sums: new DataLoader<string, StatusSum[]>(async (partnerIds) => {
+      const rows = await ds
+        .getRepository(Commission)
+        .createQueryBuilder('c')
+        .select('c.partner_id', 'partnerId')
+        .addSelect('c.currency', 'currency')
+        .addSelect('c.status', 'status')
+        .addSelect('SUM(c.amount_minor)', 'minor')
+        .where('c.tenant_id = :tenantId', { tenantId: principal.tenantId })
+        .andWhere('c.partner_id IN (:...ids)', { ids: [...partnerIds] })
+        .groupBy('c.partner_id')
+        .addGroupBy('c.currency')
+        .addGroupBy('c.status')
+        .getRawMany<{ partnerId: string; currency: string; status: string; minor: string | number }>();
+      return partnerIds.map((id) => rows.filter((r) => r.partnerId === id).map((r) => ({ currency: r.currency, status: r.status, minor: String(r.minor) })));
+    }),
+  };
+}

@@ -1,0 +1,47 @@
+import { Arg, Ctx, Field, FieldResolver, ObjectType, Resolver, Root } from 'type-graphql';
+import { assertPartnerVisible, badInput, DecimalScalar, isCurrency, requireScope } from '../../../shared/src';
+import { earningsFrom } from '../domain/earnings';
+import { Partner } from '../external/partner';
+import { CommissionsContext } from '../loaders';
+
+@ObjectType({ description: "A partner's income in one currency" })
+export class Earnings {
+  @Field()
+  currency: string;
+
+  @Field(() => DecimalScalar, { description: 'Earned, still in the hold period' })
+  pendingIncome: string;
+
+  @Field(() => DecimalScalar, { description: 'Credited after the hold, not yet paid' })
+  approvedIncome: string;
+
+  @Field(() => DecimalScalar)
+  paidIncome: string;
+
+  @Field(() => DecimalScalar, { description: 'Credited income: approved plus paid' })
+  totalIncome: string;
+
+  @Field(() => DecimalScalar, { description: 'Reversed by refunds, chargebacks or operators' })
+  reversedIncome: string;
+}
+
+@Resolver(() => Partner)
+export class PartnerEarningsResolver {
+  @FieldResolver(() => Earnings, {
+    description: "Income in `currency` (ISO 4217); without it, the partner's only currency, or the tenant default",
+  })
+  async earnings(@Root() partner: Partner, @Arg('currency', () => String, { nullable: true }) currency: string | null, @Ctx() ctx: CommissionsContext): Promise<Earnings> {
+    requireScope(ctx, 'commissions:read');
+    assertPartnerVisible(ctx, partner.id);
+    if (currency !== null && currency !== undefined && !isCurrency(currency)) {
+      throw badInput(`currency must be an ISO 4217 code such as USD; got ${JSON.stringify(currency)}`, 'currency');
+    }
+    const sums = await ctx.loaders.sums.load(partner.id);
+    const currencies = [...new Set(sums.map((s) => s.currency))];
+    const chosen = currency ?? (currencies.length === 1 ? currencies[0] : ctx.defaultCurrency);
+    return earningsFrom(
+      sums.filter((s) => s.currency === chosen),
+      chosen,
+    );
+  }
+}

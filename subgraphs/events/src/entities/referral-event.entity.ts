@@ -1,0 +1,78 @@
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { DecimalScalar } from '../../../shared/src';
+import { AttributionMethod, EventType } from '../domain/event-types';
+
+/** One tracked event: a registration, a deposit, a trade, a refund... */
+@Entity('events')
+@ObjectType({ description: 'A tracked conversion event' })
+@Directive('@key(fields: "id")')
+export class ReferralEvent {
+  @PrimaryColumn({ type: 'varchar' })
+  @Field(() => ID)
+  id: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar' })
+  tenantId: string;
+
+  @Column({ name: 'event_type', type: 'varchar' })
+  @Field(() => EventType)
+  eventType: EventType;
+
+  @Column({ name: 'custom_event_name', type: 'varchar', nullable: true })
+  @Field(() => String, { nullable: true })
+  customEventName: string | null;
+
+  @Column({ name: 'partner_id', type: 'varchar', nullable: true })
+  partnerId: string | null;
+
+  @Column({ name: 'trader_id', type: 'varchar', nullable: true })
+  traderId: string | null;
+
+  @Column({ type: 'varchar' })
+  @Field(() => AttributionMethod)
+  attribution: AttributionMethod;
+
+  /** Exact decimal, kept as text (numeric in PostgreSQL). */
+  @Column({ type: 'varchar', nullable: true })
+  @Field(() => DecimalScalar, { nullable: true })
+  amount: string | null;
+
+  @Column({ type: 'varchar', nullable: true })
+  @Field(() => String, { nullable: true, description: 'ISO 4217' })
+  currency: string | null;
+
+  @Column({ name: 'payment_method', type: 'varchar', nullable: true })
+  @Field(() => String, { nullable: true })
+  paymentMethod: string | null;
+
+  @Column({ name: 'subscription_status', type: 'varchar', nullable: true })
+  @Field(() => String, { nullable: true })
+  subscriptionStatus: string | null;
+
+  @Column({ name: 'product_id', type: 'varchar', nullable: true })
+  @Field(() => String, { nullable: true })
+  productId: string | null;
+
+  @Column({ name: 'is_conversion', type: 'boolean' })
+  @Field({ description: "Qualifies for a CPA payout under the partner's plan" })
+  isConversion: boolean;
+
+  @Column({ name: 'is_duplicate', type: 'boolean' })
+  @Field({ description: 'The same event type was already recorded for this trader' })
+  isDuplicate: boolean;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', nullable: true })
+  idempotencyKey: string | null;
+
+  /** Hash of the input that created the event: a replayed key with other input is a conflict. */
+  @Column({ name: 'request_hash', type: 'varchar', nullable: true })
+  requestHash: string | null;
+
+  @Column({ name: 'occurred_at' })
+  @Field({ name: 'timestamp', description: 'When it happened (UTC)' })
+  occurredAt: Date;
+
+  @Column({ name: 'created_at' })
+  createdAt: Date;
+}

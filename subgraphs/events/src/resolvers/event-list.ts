@@ -1,0 +1,25 @@
+import { badInput, dateParam, decodeCursor, Page, toPage, validateFirst } from '../../../shared/src';
+import { ReferralEvent } from '../entities/referral-event.entity';
+import { EventsContext } from '../loaders';
+import { EventFilter, PageArgs } from './inputs';
+
+/** Newest-first page of the tenant's events matching `filter`; shared by every events list. */
+export async function listEvents(ctx: EventsContext, filter: EventFilter, page: PageArgs): Promise<Page<ReferralEvent>> {
+  const first = validateFirst(page.first);
+  const after = decodeCursor(page.after);
+  if (filter.from && filter.to && filter.from > filter.to) throw badInput('filter.from must be before filter.to', 'filter.from');
+  const ds = ctx.dataSource;
+  const build = () => {
+    const qb = ds.getRepository(ReferralEvent).createQueryBuilder('e').where('e.tenant_id = :tenantId', { tenantId: ctx.principal.tenantId });
+    if (filter.partnerId) qb.andWhere('e.partner_id = :partnerId', { partnerId: filter.partnerId });
+    if (filter.eventType) qb.andWhere('e.event_type = :eventType', { eventType: filter.eventType });
+    if (filter.traderId) qb.andWhere('e.trader_id = :traderId', { traderId: filter.traderId });
+    if (filter.isConversion !== undefined && filter.isConversion !== null) qb.andWhere('e.is_conversion = :conv', { conv: filter.isConversion });
+    if (filter.from) qb.andWhere('e.occurred_at >= :from', { from: dateParam(ds, filter.from) });
+    if (filter.to) qb.andWhere('e.occurred_at < :to', { to: dateParam(ds, filter.to) });
+    return qb;
+  };
+  const qb = build().orderBy('e.id', 'DESC').take(first + 1);
+  if (after) qb.andWhere('e.id < :after', { after });
+  return toPage(await qb.getMany(), first, () => build().getCount());
+}

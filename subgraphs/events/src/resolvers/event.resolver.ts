@@ -1,0 +1,81 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { assertPartnerVisible, badInput, ConnectionType, forbidden, notFound, Outbox, requireScope, scopedPartnerId } from '../../../shared/src';
+import { validateTrackEvent } from '../domain/track-event-input';
+import { ReferralEvent } from '../entities/referral-event.entity';
+import { Trader } from '../entities/trader.entity';
+import { Partner } from '../external/partner';
+import { EventsContext } from '../loaders';
+import { trackEvent } from '../services/track-event';
+import { listEvents } from './event-list';
+import { EventFilter, PageArgs, TrackEventInput } from './inputs';
+
+export const ReferralEventConnection = ConnectionType('ReferralEvent', ReferralEvent);
+
+@Resolver(() => ReferralEvent)
+export class ReferralEventResolver {
+  constructor(private readonly outbox: Outbox) {}
+
+  @Query(() => ReferralEvent, { nullable: true })
+  async event(@Arg('id', () => ID) id: string, @Ctx() ctx: EventsContext): Promise<ReferralEvent> {
+    requireScope(ctx, 'events:read');
+    const event = await ctx.loaders.event.load(id);
+    if (!event || (ctx.principal.partnerId && event.partnerId !== ctx.principal.partnerId)) throw notFound(`no event with id ${id}`, 'id', 'event_not_found');
+    return event;
+  }
+
+  @Query(() => ReferralEventConnection, { description: 'Newest first' })
+  async events(@Arg('filter', () => EventFilter, { nullable: true }) filter: EventFilter | null, @Args() page: PageArgs, @Ctx() ctx: EventsContext) {
+    requireScope(ctx, 'events:read');
+    const f = filter ?? {};
+    return listEvents(ctx, { ...f, partnerId: scopedPartnerId(ctx, f.partnerId) }, page);
+  }
+
+  @Mutation(() => ReferralEvent, {
+    description: 'Records an event. The same idempotencyKey with the same input returns the original event; with a different input, CONFLICT.',
+  })
+  async trackEvent(
+    @Arg('input', () => TrackEventInput) input: TrackEventInput,
+    @Arg('idempotencyKey', () => String, { nullable: true }) idempotencyKey: string | null,
+    @Ctx() ctx: EventsContext,
+  ): Promise<ReferralEvent> {
+    requireScope(ctx, 'events:write');
+    if (ctx.principal.partnerId) throw forbidden('a partner credential cannot record events', 'partner_scope');
+    validateTrackEvent(input);
+    if (idempotencyKey !== null && idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 255)) {
+      throw badInput('idempotencyKey must be 1-255 characters', 'idempotencyKey');
+    }
+    return trackEvent(this.outbox, ctx.principal.tenantId, { ...input }, idempotencyKey ?? null);
+  }
+
+  @FieldResolver(() => Partner, { nullable: true, description: 'The attributed partner' })
+  partner(@Root() event: ReferralEvent): Partner | null {
+    return event.partnerId ? { id: event.partnerId } : null;
+  }
+
+  @FieldResolver(() => Trader, { nullable: true })
+  trader(@Root() event: ReferralEvent, @Ctx() ctx: EventsContext): Promise<Trader | null> | null {
+    return event.traderId ? ctx.loaders.trader.load(event.traderId) : null;
+  }
+}
+
+@Resolver(() => Partner)
+export class PartnerEventsResolver {
+  @FieldResolver(() => Int, { description: 'Registrations attributed to the partner (duplicates excluded); from inclusive, to exclusive' })
+  async registrationCount(
+    @Root() partner: Partner,
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @Ctx() ctx: EventsContext,
+  ): Promise<number> {
+    requireScope(ctx, 'events:read');
+    assertPartnerVisible(ctx, partner.id);
+    return ctx.loaders.registrationCount.load({ partnerId: partner.id, from, to });
+  }
+
+  @FieldResolver(() => ReferralEventConnection, { description: "The partner's attributed events, newest first" })
+  async events(@Root() partner: Partner, @Arg('filter', () => EventFilter, { nullable: true }) filter: EventFilter | null, @Args() page: PageArgs, @Ctx() ctx: EventsContext) {
+    requireScope(ctx, 'events:read');
+    assertPartnerVisible(ctx, partner.id);
+    return listEvents(ctx, { ...(filter ?? {}), partnerId: partner.id }, page);
+  }
+}

@@ -1,0 +1,93 @@
+import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
+import { DecimalScalar } from '../../../shared/src';
+import { EventType } from '../domain/event-types';
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, defaultValue: 25, description: '1-100' })
+  first?: number;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
+
+@InputType({ description: 'A tracked action. Identify the customer by email or externalCustomerId.' })
+export class TrackEventInput {
+  @Field(() => EventType)
+  eventType: EventType;
+
+  @Field(() => String, { nullable: true, description: 'Required when eventType is CUSTOM' })
+  customEventName?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'From the click-id cookie or the redirect query parameter' })
+  clickId?: string | null;
+
+  @Field(() => String, { nullable: true, description: "A partner's referral code or a KYC referral code" })
+  referralCode?: string | null;
+
+  @Field(() => String, { nullable: true })
+  email?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Full name; used when creating the trader' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The tenant's customer id" })
+  externalCustomerId?: string | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'At most 15 significant digits; needs currency' })
+  amount?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'ISO 4217, e.g. USD' })
+  currency?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'card, wire, crypto, ...' })
+  paymentMethod?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'active, trialing, past_due or cancelled' })
+  subscriptionStatus?: string | null;
+
+  @Field(() => String, { nullable: true })
+  productId?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When it happened; defaults to now' })
+  occurredAt?: Date | null;
+
+  @Field(() => String, { nullable: true })
+  ip?: string | null;
+
+  @Field(() => String, { nullable: true })
+  userAgent?: string | null;
+}
+
+@InputType()
+export class EventFilter {
+  @Field(() => ID, { nullable: true })
+  partnerId?: string | null;
+
+  @Field(() => EventType, { nullable: true })
+  eventType?: EventType | null;
+
+  @Field(() => ID, { nullable: true })
+  traderId?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  isConversion?: boolean | null;
+
+  @Field(() => Date, { nullable: true, description: 'Inclusive' })
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Exclusive' })
+  to?: Date | null;
+}
+
+@InputType()
+export class TraderFilter {
+  @Field(() => ID, { nullable: true })
+  partnerId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Exact email, ignoring case' })
+  email?: string | null;
+
+  @Field(() => String, { nullable: true })
+  externalId?: string | null;
+}

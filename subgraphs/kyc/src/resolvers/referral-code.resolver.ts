@@ -1,0 +1,199 @@
+import Decimal from 'decimal.js';
+import { code as currencyByCode } from 'currency-codes';
+import { Arg, Args, ArgsType, Ctx, Field, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import {
+  badInput,
+  conflict,
+  ConnectionType,
+  decodeCursor,
+  DecimalScalar,
+  Emit,
+  forbidden,
+  newId,
+  notFound,
+  Outbox,
+  requireScope,
+  toPage,
+  validateFirst,
+} from '../../../shared/src';
+import { isValidKycCode, KYC_CODE_RULE, kycCodeKey } from '../domain/referral-code';
+import { Money, ReferralCode } from '../entities/referral-code.entity';
+import { KycContext } from '../loaders';
+
+export const ReferralCodeConnection = ConnectionType('ReferralCode', ReferralCode);
+
+@InputType()
+export class MoneyInput {
+  @Field(() => DecimalScalar)
+  amount: string;
+
+  @Field({ description: 'ISO 4217' })
+  currency: string;
+}
+
+@InputType()
+export class CreateReferralCodeInput {
+  @Field({ description: 'The partner user who owns the code (a partner externalId links it to the partner)' })
+  userId: string;
+
+  @Field({ description: '3-64 of [A-Za-z0-9_-]; unique per tenant ignoring case' })
+  referralCode: string;
+
+  @Field(() => String, { nullable: true, description: 'For grouping codes by campaign, tier or period' })
+  category?: string | null;
+
+  @Field(() => MoneyInput, { nullable: true, description: 'Paid to the owner when a KYC application with the code is approved' })
+  bonus?: MoneyInput | null;
+}
+
+@InputType()
+export class ReferralCodeFilter {
+  @Field(() => String, { nullable: true })
+  userId?: string | null;
+
+  @Field(() => String, { nullable: true })
+  category?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Exact code, ignoring case' })
+  code?: string | null;
+}
+
+@ArgsType()
+export class ReferralCodePageArgs {
+  @Field(() => Int, { nullable: true, defaultValue: 20, description: '1-100' })
+  first?: number;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
+
+@ObjectType()
+export class ReferralCodeValidation {
+  @Field()
+  isValid: boolean;
+
+  @Field(() => String, { nullable: true })
+  userId: string | null;
+
+  @Field(() => Money, { nullable: true, description: 'The referral bonus, if the code has one' })
+  amount: Money | null;
+}
+
+function codeFact(code: ReferralCode) {
+  return { source: 'kyc', code: code.referralCode, ownerUserId: code.userId, partnerId: null, active: code.active, referralCodeId: code.id };
+}
+
+function publishCode(emit: Emit, code: ReferralCode): void {
+  emit('referral_code.changed', code.tenantId, codeFact(code));
+}
+
+function validateCreate(input: CreateReferralCodeInput): void {
+  if (input.userId.length < 1 || input.userId.length > 200) throw badInput('userId must be 1-200 characters', 'input.userId');
+  if (!isValidKycCode(input.referralCode)) throw badInput(KYC_CODE_RULE, 'input.referralCode', 'referral_code_invalid');
+  if (input.category !== undefined && input.category !== null && (input.category.length < 1 || input.category.length > 100)) {
+    throw badInput('category must be 1-100 characters', 'input.category');
+  }
+  if (input.bonus) {
+    const amount = new Decimal(input.bonus.amount);
+    if (amount.isNegative() || amount.precision(true) > 15) throw badInput('bonus.amount must be a non-negative decimal with at most 15 significant digits', 'input.bonus.amount');
+    if (!/^[A-Z]{3}$/.test(input.bonus.currency) || !currencyByCode(input.bonus.currency)) {
+      throw badInput('bonus.currency must be an ISO 4217 code such as USD', 'input.bonus.currency');
+    }
+    if (amount.decimalPlaces() > (currencyByCode(input.bonus.currency)!.digits ?? 2)) {
+      throw badInput(`bonus.amount has more decimal places than ${input.bonus.currency} allows`, 'input.bonus.amount');
+    }
+  }
+}
+
+@Resolver(() => ReferralCode)
+export class ReferralCodeResolver {
+  constructor(private readonly outbox: Outbox) {}
+
+  @Mutation(() => ReferralCode)
+  async createReferralCode(@Arg('input', () => CreateReferralCodeInput) input: CreateReferralCodeInput, @Ctx() ctx: KycContext): Promise<ReferralCode> {
+    requireScope(ctx, 'kyc:write');
+    if (ctx.principal.partnerId) throw forbidden('a partner credential cannot create KYC referral codes', 'partner_scope');
+    validateCreate(input);
+    const tenantId = ctx.principal.tenantId;
+    return this.outbox.transaction(async (m, emit) => {
+      const repo = m.getRepository(ReferralCode);
+      if (await repo.findOneBy({ tenantId, codeKey: kycCodeKey(input.referralCode) })) {
+        throw conflict(`referral code ${input.referralCode} already exists`, 'input.referralCode', 'referral_code_taken');
+      }
+      const code = repo.create({
+        id: newId('rc'),
+        tenantId,
+        referralCode: input.referralCode,
+        codeKey: kycCodeKey(input.referralCode),
+        userId: input.userId,
+        category: input.category ?? null,
+        usedCount: 0,
+        bonusAmount: input.bonus ? new Decimal(input.bonus.amount).toFixed(currencyByCode(input.bonus.currency)!.digits ?? 2) : null,
+        bonusCurrency: input.bonus?.currency ?? null,
+        active: true,
+        createdAt: new Date(),
+      });
+      await repo.insert(code);
+      publishCode(emit, code);
+      return code;
+    });
+  }
+
+  @Mutation(() => ReferralCode, { description: 'A deactivated code no longer validates or attributes' })
+  async deactivateReferralCode(@Arg('code') codeText: string, @Ctx() ctx: KycContext): Promise<ReferralCode> {
+    requireScope(ctx, 'kyc:write');
+    if (ctx.principal.partnerId) throw forbidden('a partner credential cannot deactivate KYC referral codes', 'partner_scope');
+    return this.outbox.transaction(async (m, emit) => {
+      const repo = m.getRepository(ReferralCode);
+      const code = await repo.findOneBy({ tenantId: ctx.principal.tenantId, codeKey: kycCodeKey(codeText) });
+      if (!code) throw notFound(`no referral code ${codeText}`, 'code', 'referral_code_not_found');
+      if (code.active) {
+        code.active = false;
+        await repo.update({ id: code.id }, { active: false });
+        publishCode(emit, code);
+      }
+      return code;
+    });
+  }
+
+  @Query(() => ReferralCode, { nullable: true })
+  async referralCode(@Arg('code') codeText: string, @Ctx() ctx: KycContext): Promise<ReferralCode> {
+    requireScope(ctx, 'kyc:read');
+    const code = await ctx.dataSource.getRepository(ReferralCode).findOneBy({ tenantId: ctx.principal.tenantId, codeKey: kycCodeKey(codeText) });
+    if (!code || ctx.principal.partnerId) throw notFound(`no referral code ${codeText}`, 'code', 'referral_code_not_found');
+    return code;
+  }
+
+  @Query(() => ReferralCodeConnection, { description: 'Newest first; first defaults to 20' })
+  async referralCodes(
+    @Arg('filter', () => ReferralCodeFilter, { nullable: true }) filter: ReferralCodeFilter | null,
+    @Args() page: ReferralCodePageArgs,
+    @Ctx() ctx: KycContext,
+  ) {
+    requireScope(ctx, 'kyc:read');
+    if (ctx.principal.partnerId) throw forbidden('a partner credential cannot list KYC referral codes', 'partner_scope');
+    const first = validateFirst(page.first, 20);
+    const after = decodeCursor(page.after);
+    const build = () => {
+      const qb = ctx.dataSource.getRepository(ReferralCode).createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId: ctx.principal.tenantId });
+      if (filter?.userId) qb.andWhere('c.user_id = :userId', { userId: filter.userId });
+      if (filter?.category) qb.andWhere('c.category = :category', { category: filter.category });
+      if (filter?.code) qb.andWhere('c.code_key = :codeKey', { codeKey: kycCodeKey(filter.code) });
+      return qb;
+    };
+    const qb = build().orderBy('c.id', 'DESC').take(first + 1);
+    if (after) qb.andWhere('c.id < :after', { after });
+    return toPage(await qb.getMany(), first, () => build().getCount());
+  }
+
+  @Query(() => ReferralCodeValidation, { description: 'An unknown or deactivated code is { isValid: false, userId: null, amount: null }, not an error' })
+  async validateReferralCode(@Arg('code') codeText: string, @Ctx() ctx: KycContext): Promise<ReferralCodeValidation> {
+    requireScope(ctx, 'kyc:read');
+    if (codeText.length > 64) throw badInput(KYC_CODE_RULE, 'code', 'referral_code_invalid');
+    const code = isValidKycCode(codeText)
+      ? await ctx.dataSource.getRepository(ReferralCode).findOneBy({ tenantId: ctx.principal.tenantId, codeKey: kycCodeKey(codeText), active: true })
+      : null;
+    if (!code) return { isValid: false, userId: null, amount: null };
+    return { isValid: true, userId: code.userId, amount: code.bonus() };
+  }
+}

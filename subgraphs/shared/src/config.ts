@@ -1,0 +1,133 @@
+/**
+ * Reading configuration: each service's `config.ts` reads `process.env` once through an
+ * EnvReader, which applies defaults, validates, and remembers every variable name it
+ * was asked for (the docker-compose test checks compose files against those names).
+ * All problems are reported together, each naming its variable.
+ */
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export class EnvReader {
+  readonly names = new Set<string>();
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Record<string, string | undefined>) {}
+
+  private raw(name: string): string | undefined {
+    this.names.add(name);
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  optional(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  required(name: string, why: string): string {
+    const v = this.raw(name);
+    if (v === undefined) {
+      this.problems.push(`${name} is required: ${why}`);
+      return '';
+    }
+    return v;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v) || n < min || n > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}; got "${v}"`);
+      return fallback;
+    }
+    return n;
+  }
+
+  port(name: string, fallback: number): number {
+    return this.int(name, fallback, 0, 65535);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (/^(true|1|yes)$/i.test(v)) return true;
+    if (/^(false|0|no)$/i.test(v)) return false;
+    this.problems.push(`${name} must be true or false; got "${v}"`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}; got "${v}"`);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  url(name: string, protocols: string[], fallback?: string): string | undefined {
+    const v = this.raw(name) ?? fallback;
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) throw new Error();
+      return v;
+    } catch {
+      this.problems.push(`${name} must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL; got "${v}"`);
+      return undefined;
+    }
+  }
+
+  /** Throws ConfigError listing every problem found. */
+  done(): void {
+    if (this.problems.length) throw new ConfigError(this.problems);
+  }
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Settings every subgraph shares. */
+export interface CommonSubgraphConfig {
+  host: string;
+  nodeEnv: string;
+  logLevel: LogLevel;
+  databaseUrl?: string;
+  dataDir: string;
+  dbPoolSize: number;
+  redisUrl?: string;
+  bus: 'memory' | 'redis';
+  principalSecrets: string[];
+  outboxPollMs: number;
+}
+
+export function readCommonSubgraphConfig(env: EnvReader, options: { standalone: boolean }): CommonSubgraphConfig {
+  const redisUrl = env.url('REDIS_URL', ['redis:', 'rediss:']);
+  const bus = env.oneOf('BUS', ['memory', 'redis'] as const, redisUrl ? 'redis' : 'memory');
+  if (bus === 'redis' && !redisUrl) env.problems.push('BUS=redis needs REDIS_URL');
+  const current = options.standalone
+    ? env.required('PRINCIPAL_SECRET', 'the secret the gateway signs principals with (at least 32 characters)')
+    : env.optional('PRINCIPAL_SECRET') ?? '';
+  if (current && current.length < 32) env.problems.push('PRINCIPAL_SECRET must be at least 32 characters');
+  const previous = env.optional('PRINCIPAL_SECRET_PREVIOUS');
+  return {
+    host: env.string('HOST', '0.0.0.0'),
+    nodeEnv: env.string('NODE_ENV', 'development'),
+    logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    databaseUrl: env.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: env.string('DATA_DIR', './data'),
+    dbPoolSize: env.int('DB_POOL_SIZE', 10, 1, 500),
+    redisUrl,
+    bus,
+    principalSecrets: [current, previous].filter((s): s is string => !!s),
+    outboxPollMs: env.int('OUTBOX_POLL_MS', 500, 10, 60_000),
+  };
+}

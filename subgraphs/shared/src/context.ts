@@ -1,0 +1,32 @@
+import { forbidden, notFound } from './errors';
+import { Principal, Scope } from './principal';
+
+/** What every subgraph resolver gets; subgraphs extend it with their loaders. */
+export interface BaseContext {
+  principal: Principal;
+}
+
+export function requireScope(ctx: BaseContext, scope: Scope): void {
+  if (!ctx.principal.scopes.includes(scope)) {
+    throw forbidden(`this operation needs the scope ${scope}; the credential has: ${ctx.principal.scopes.join(' ') || 'none'}`, 'missing_scope');
+  }
+}
+
+/**
+ * A partner principal may only touch its own partner. Another partner's object is
+ * answered as not found, exactly like another tenant's, so ids cannot be probed.
+ */
+export function assertPartnerVisible(ctx: BaseContext, partnerId: string | null | undefined, what = 'partner'): void {
+  const own = ctx.principal.partnerId;
+  if (own && partnerId !== own) throw notFound(`no ${what} with that id`);
+}
+
+/** The partner filter a list must apply: the caller's own partner for a partner principal. */
+export function scopedPartnerId(ctx: BaseContext, requested: string | null | undefined): string | undefined {
+  const own = ctx.principal.partnerId;
+  if (own) {
+    if (requested && requested !== own) throw forbidden('a partner credential can only read its own partner', 'partner_scope');
+    return own;
+  }
+  return requested ?? undefined;
+}

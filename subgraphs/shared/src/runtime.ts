@@ -1,0 +1,100 @@
+import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { Bus, Consumer, ConsumeOptions, PubSub } from './bus/bus';
+import { createBus, createPubSub } from './bus/index';
+import { Outbox, OutboxEntry, OutboxRelay, ProcessedFact } from './bus/outbox';
+import { CommonSubgraphConfig } from './config';
+import { openDataSource, QueryCounter } from './data-source';
+import { configureLogger, logger } from './logger';
+import { Principal, signingKey } from './principal';
+import { GraphQLSchema } from 'graphql';
+import { RunningService, startSubgraphServer } from './server';
+
+/** Bus and pub/sub handed in by the embedded launcher so all services share one of each. */
+export interface SharedInfra {
+  bus?: Bus;
+  pubsub?: PubSub;
+}
+
+/** What a subgraph holds while it runs: its database, the bus, its outbox and relay. */
+export class SubgraphRuntime {
+  private readonly consumers: Consumer[] = [];
+  readonly outbox: Outbox;
+
+  private constructor(
+    readonly name: string,
+    readonly config: CommonSubgraphConfig,
+    readonly dataSource: DataSource,
+    readonly queries: QueryCounter,
+    readonly bus: Bus,
+    readonly pubsub: PubSub,
+    readonly relay: OutboxRelay,
+    private readonly ownsInfra: boolean,
+  ) {
+    this.outbox = new Outbox(dataSource, name, relay.nudge);
+  }
+
+  static async open(
+    name: string,
+    config: CommonSubgraphConfig,
+    entities: MixedList<Function | string | EntitySchema>,
+    migrations: Function[],
+    shared: SharedInfra = {},
+  ): Promise<SubgraphRuntime> {
+    configureLogger(config.logLevel);
+    const { dataSource, queries } = await openDataSource(name, { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }, [...(entities as Function[]), OutboxEntry, ProcessedFact], migrations);
+    const ownsInfra = !shared.bus;
+    const redisUrl = config.bus === 'redis' ? config.redisUrl : undefined;
+    const bus = shared.bus ?? createBus({ redisUrl });
+    const pubsub = shared.pubsub ?? createPubSub({ redisUrl: config.redisUrl });
+    if (ownsInfra) {
+      try {
+        await bus.ping();
+        await pubsub.ping();
+      } catch (err) {
+        await Promise.allSettled([bus.close(), pubsub.close(), dataSource.destroy()]);
+        throw new Error(`${name}: cannot reach Redis at ${config.redisUrl}: ${(err as Error).message}`);
+      }
+    }
+    const relay = new OutboxRelay(dataSource, bus, { pollMs: config.outboxPollMs });
+    relay.start();
+    return new SubgraphRuntime(name, config, dataSource, queries, bus, pubsub, relay, ownsInfra);
+  }
+
+  /** Starts a bus consumer that lives as long as the runtime. */
+  consume(options: ConsumeOptions): void {
+    this.consumers.push(this.bus.consume(options));
+  }
+
+  readiness(): Record<string, () => Promise<unknown>> {
+    return {
+      database: () => this.dataSource.query('SELECT 1'),
+      bus: () => this.bus.ping(),
+    };
+  }
+
+  async close(): Promise<void> {
+    const log = logger(this.name);
+    await Promise.allSettled(this.consumers.map((c) => c.stop()));
+    await this.relay.stop();
+    if (this.ownsInfra) await Promise.allSettled([this.bus.close(), this.pubsub.close()]);
+    await this.dataSource.destroy().catch((err) => log.warn({ err: (err as Error).message }, 'closing the database failed'));
+  }
+
+  /** Serves the subgraph over HTTP; stopping the server closes the runtime. */
+  serve<C extends object>(schema: GraphQLSchema, port: number, context: (principal: Principal) => C): Promise<RunningService> {
+    return startSubgraphServer({
+      name: this.name,
+      host: this.config.host,
+      port,
+      schema,
+      signingKeys: this.config.principalSecrets.map(signingKey),
+      context,
+      readiness: this.readiness(),
+      close: () => this.close(),
+      production: this.config.nodeEnv === 'production',
+    }).catch(async (err) => {
+      await this.close();
+      throw err;
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import Decimal from 'decimal.js';
+import { GraphQLError, GraphQLScalarType, Kind, ValueNode } from 'graphql';
+
+/**
+ * Scalars of the contract. Values that fail to parse are GraphQL validation errors
+ * (`BAD_USER_INPUT` once Apollo reports them) with a message saying what is allowed.
+ */
+
+const invalid = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+// ISO 8601 with an explicit zone: a time without one is ambiguous, so it is refused.
+const DATE_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function parseDateTime(value: unknown): Date {
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
+  if (typeof value !== 'string' || !DATE_TIME_RE.test(value)) {
+    throw invalid(`DateTime must be an ISO 8601 string with a time zone, e.g. 2026-03-12T10:45:00.000Z; got ${JSON.stringify(value)}`);
+  }
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw invalid(`DateTime ${JSON.stringify(value)} is not a real date and time`);
+  return d;
+}
+
+export const DateTimeScalar = new GraphQLScalarType({
+  name: 'DateTime',
+  description: 'An instant in UTC, ISO 8601: 2026-03-12T10:45:00.000Z',
+  serialize(value) {
+    const d = value instanceof Date ? value : new Date(value as string);
+    if (Number.isNaN(d.getTime())) throw new GraphQLError(`DateTime cannot represent ${String(value)}`);
+    return d.toISOString();
+  },
+  parseValue: parseDateTime,
+  parseLiteral(ast: ValueNode) {
+    if (ast.kind !== Kind.STRING) throw invalid('DateTime must be a string such as 2026-03-12T10:45:00.000Z');
+    return parseDateTime(ast.value);
+  },
+});
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function parseDate(value: unknown): string {
+  if (typeof value === 'string') {
+    const m = DATE_RE.exec(value);
+    if (m) {
+      const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+      if (d.toISOString().slice(0, 10) === value) return value;
+    }
+  }
+  throw invalid(`Date must be a calendar date YYYY-MM-DD; got ${JSON.stringify(value)}`);
+}
+
+export const DateScalar = new GraphQLScalarType({
+  name: 'Date',
+  description: 'A calendar date, YYYY-MM-DD',
+  serialize(value) {
+    if (value instanceof Date) return value.toISOString().slice(0, 10);
+    return parseDate(String(value).slice(0, 10));
+  },
+  parseValue: parseDate,
+  parseLiteral(ast: ValueNode) {
+    if (ast.kind !== Kind.STRING) throw invalid('Date must be a string YYYY-MM-DD');
+    return parseDate(ast.value);
+  },
+});
+
+const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Exact decimal: parsed to its canonical string (never a float internally).
+ * Numbers are accepted on input for convenience; they are converted through their
+ * shortest round-trip representation, so 0.1 stays "0.1".
+ */
+export function parseDecimal(value: unknown): string {
+  let text: string;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw invalid('Decimal must be a finite number');
+    text = String(value);
+  } else if (typeof value === 'string') {
+    text = value.trim();
+  } else if (value instanceof Decimal) {
+    return value.toFixed();
+  } else {
+    throw invalid('Decimal must be a string such as "20.00" or a number');
+  }
+  if (!DECIMAL_RE.test(text)) throw invalid(`Decimal must be a decimal number such as "20.00"; got ${JSON.stringify(value)}`);
+  return new Decimal(text).toFixed();
+}
+
+export const DecimalScalar = new GraphQLScalarType({
+  name: 'Decimal',
+  description: 'An exact decimal number, serialized as a string ("20.00"); a string or a number on input',
+  serialize(value) {
+    if (value instanceof Decimal) return value.toFixed();
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    throw new GraphQLError(`Decimal cannot represent ${String(value)}`);
+  },
+  parseValue: parseDecimal,
+  parseLiteral(ast: ValueNode) {
+    if (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT) return parseDecimal(ast.value);
+    throw invalid('Decimal must be a string such as "20.00" or a number');
+  },
+});
