@@ -32,12 +32,12 @@ describeWithRedis('RedisStreamsBus', () => {
     return bus;
   }
 
-  async function consumers(stream: string, groupName: string): Promise<number> {
-    try {
-      return ((await admin.xinfo('CONSUMERS', stream, groupName)) as unknown[]).length;
-    } catch {
-      return 0; // the group does not exist yet
-    }
+  /** True once the consumer's connection is blocked in XREADGROUP, i.e. ready for new entries. */
+  async function reading(consumerName: string): Promise<boolean> {
+    const clients = (await admin.client('LIST')) as string;
+    return clients
+      .split('\n')
+      .some((line) => line.includes(` name=${consumerName} `) && line.includes(' cmd=xreadgroup') && / flags=\S*b/.test(line));
   }
 
   async function pending(stream: string, groupName: string): Promise<number> {
@@ -92,14 +92,14 @@ describeWithRedis('RedisStreamsBus', () => {
   });
 
   it('splits the facts of a group between replicas, each fact once', async () => {
-    const replicaA = newBus();
-    const replicaB = newBus();
+    const replicaA = newBus({ consumerName: `${prefix}a` });
+    const replicaB = newBus({ consumerName: `${prefix}b` });
     const byA: string[] = [];
     const byB: string[] = [];
     replicaA.consume({ group, types: [type], batchSize: 2, handler: async (f) => void byA.push(f.id) });
     replicaB.consume({ group, types: [type], batchSize: 2, handler: async (f) => void byB.push(f.id) });
     // Both must be reading before the burst, or the first one could take it all.
-    await waitUntil('both replicas joined the group', async () => (await consumers(`${prefix}${type}`, group)) === 2);
+    await waitUntil('both replicas are reading', async () => (await reading(`${prefix}a`)) && (await reading(`${prefix}b`)));
     const facts = Array.from({ length: 40 }, () => fact(type));
     await Promise.all(facts.map((f) => replicaA.publish(f)));
     await waitUntil('all facts are handled', () => byA.length + byB.length >= 40);
@@ -204,10 +204,9 @@ describeWithRedis('RedisStreamsBus', () => {
   });
 
   it('stops promptly while blocked in a read', async () => {
-    const bus = newBus({ blockMs: 10_000 });
+    const bus = newBus({ blockMs: 10_000, consumerName: `${prefix}blocked` });
     bus.consume({ group, types: [type], handler: async () => undefined });
-    await waitUntil('the consumer joined the group', async () => (await consumers(`${prefix}${type}`, group)) === 1);
-    await settle(100);
+    await waitUntil('the consumer is blocked in a read', () => reading(`${prefix}blocked`));
     const startedAt = Date.now();
     await bus.close();
     expect(Date.now() - startedAt).toBeLessThan(1_000);

@@ -83,7 +83,10 @@ export function parseDecimal(value: unknown): string {
     throw invalid('Decimal must be a string such as "20.00" or a number');
   }
   if (!DECIMAL_RE.test(text)) throw invalid(`Decimal must be a decimal number such as "20.00"; got ${JSON.stringify(value)}`);
-  return new Decimal(text).toFixed();
+  // Keep the scale the caller wrote ("10.50" stays "10.50"); exponents are expanded.
+  const plain = /^[+-]?\d*(\.(\d*))?$/.exec(text);
+  const d = new Decimal(text);
+  return plain ? d.toFixed(plain[2]?.length ?? 0) : d.toFixed();
 }
 
 export const DecimalScalar = new GraphQLScalarType({

@@ -69,7 +69,8 @@ export class RedisStreamsBus implements Bus {
     const name = n === 1 ? this.consumerName : `${this.consumerName}-${n}`;
     const consumer = new RedisStreamConsumer({
       client: this.client,
-      blocking: this.connect('blocking', { maxRetriesPerRequest: null }),
+      // Named after the consumer so that CLIENT LIST tells which consumer a blocked read is.
+      blocking: this.connect('blocking', { maxRetriesPerRequest: null, connectionName: name.replace(/\s/g, '_') }),
       name,
       streams: options.types.map((type) => this.stream(type)),
       group: options.group,
@@ -99,7 +100,7 @@ export class RedisStreamsBus implements Bus {
     return `${this.streamPrefix}${type}`;
   }
 
-  private connect(role: string, extra: { maxRetriesPerRequest?: null }): Redis {
+  private connect(role: string, extra: { maxRetriesPerRequest?: null; connectionName?: string }): Redis {
     const connection = new Redis(this.redisUrl, { lazyConnect: false, ...extra });
     // Without a listener ioredis prints every connection error to stderr; it reconnects on its own.
     connection.on('error', (err) => this.log.warn({ err, role }, 'redis connection error'));

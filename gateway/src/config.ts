@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { EnvReader, LogLevel } from '../../subgraphs/shared/src';
+
+export const SUBGRAPHS = ['links', 'events', 'kyc', 'commissions'] as const;
+export type SubgraphName = (typeof SUBGRAPHS)[number];
+export const DEFAULT_PORTS: Record<SubgraphName, number> = { links: 4001, events: 4002, kyc: 4003, commissions: 4004 };
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  nodeEnv: string;
+  production: boolean;
+  logLevel: LogLevel;
+  databaseUrl?: string;
+  dataDir: string;
+  dbPoolSize: number;
+  redisUrl?: string;
+  principalSecrets: string[];
+  subgraphUrls: Record<SubgraphName, string>;
+  supergraphPath: string;
+  introspection: boolean;
+  /** Largest accepted request body. */
+  maxBodyBytes: string;
+}
+
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []));
+
+export function readGatewayConfig(env: EnvReader, options = { standalone: true }): GatewayConfig {
+  const nodeEnv = env.string('NODE_ENV', 'development');
+  const production = nodeEnv === 'production';
+  const secret = options.standalone
+    ? env.required('PRINCIPAL_SECRET', 'the secret used to sign principals for the subgraphs (at least 32 characters)')
+    : env.optional('PRINCIPAL_SECRET') ?? '';
+  if (secret && secret.length < 32) env.problems.push('PRINCIPAL_SECRET must be at least 32 characters');
+  const previous = env.optional('PRINCIPAL_SECRET_PREVIOUS');
+  const subgraphUrls = {} as Record<SubgraphName, string>;
+  for (const name of SUBGRAPHS) {
+    subgraphUrls[name] = env.url(`${name.toUpperCase()}_URL`, ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS[name]}/graphql`) ?? '';
+  }
+  return Object.freeze({
+    host: env.string('HOST', '0.0.0.0'),
+    port: env.port('PORT', 4000),
+    nodeEnv,
+    production,
+    logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    databaseUrl: env.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: env.string('DATA_DIR', './data'),
+    dbPoolSize: env.int('DB_POOL_SIZE', 10, 1, 500),
+    redisUrl: env.url('REDIS_URL', ['redis:', 'rediss:']),
+    principalSecrets: [secret, previous].filter((s): s is string => !!s),
+    subgraphUrls,
+    supergraphPath: path.resolve(env.string('SUPERGRAPH_PATH', path.join(PACKAGE_ROOT, 'schema', 'supergraph.graphql'))),
+    introspection: env.bool('INTROSPECTION', !production),
+    maxBodyBytes: env.string('MAX_BODY_SIZE', '1mb'),
+  });
+}

@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import {
+  closeServer,
+  configureLogger,
+  formatError,
+  listen,
+  logger,
+  openDataSource,
+  readinessReport,
+  RunningService,
+  signingKey,
+  SubgraphDataSource,
+  urlFor,
+} from '../../subgraphs/shared/src';
+import { authenticate } from './auth/authenticate';
+import { KeyStore } from './auth/key-store';
+import { GatewayContext, PrincipalForwardingDataSource, PrincipalSigner } from './auth/principal-forwarding';
+import { GatewayConfig, SUBGRAPHS, SubgraphName } from './config';
+import { ApiKey } from './db/api-key.entity';
+import { Tenant } from './db/tenant.entity';
+import { migrations } from './migrations';
+
+export interface RunningGateway extends RunningService {
+  keys: KeyStore;
+}
+
+export function openGatewayDatabase(config: Pick<GatewayConfig, 'databaseUrl' | 'dataDir' | 'dbPoolSize'>): Promise<SubgraphDataSource> {
+  return openDataSource('gateway', { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }, [Tenant, ApiKey], migrations);
+}
+
+function readSupergraph(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`gateway: cannot read the supergraph at ${file} (run npm run schema): ${(err as Error).message}`);
+  }
+}
+
+/** The gateway: authenticates callers and serves the federated graph from the static supergraph. */
+export async function start(config: GatewayConfig): Promise<RunningGateway> {
+  configureLogger(config.logLevel);
+  const log = logger('gateway');
+  if (!config.principalSecrets.length) throw new Error('gateway: PRINCIPAL_SECRET is required');
+  const supergraphSdl = readSupergraph(config.supergraphPath);
+  const { dataSource } = await openGatewayDatabase(config);
+  const keys = new KeyStore(dataSource);
+  const signer = new PrincipalSigner(signingKey(config.principalSecrets[0]));
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name, url }) => new PrincipalForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url }),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  httpServer.keepAliveTimeout = 65_000;
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    allowBatchedHttpRequests: true,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatError('gateway'),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+  });
+  try {
+    await apollo.start();
+  } catch (err) {
+    await dataSource.destroy();
+    throw new Error(`gateway: cannot load the supergraph ${config.supergraphPath}: ${(err as Error).message}`);
+  }
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: 'gateway' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, () => Promise<unknown>> = { database: () => dataSource.query('SELECT 1') };
+    for (const name of SUBGRAPHS) checks[name] = () => subgraphReady(config.subgraphUrls[name]);
+    const report = await readinessReport(checks);
+    res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not ready', service: 'gateway', ...report });
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: config.maxBodyBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const principal = await authenticate(req.headers, keys);
+        let token: Promise<string> | null = null;
+        return { principal, principalToken: () => (token ??= signer.token(principal)) };
+      },
+    }),
+  );
+
+  let port: number;
+  try {
+    port = await listen(httpServer, config.port, config.host, 'gateway');
+  } catch (err) {
+    await apollo.stop().catch(() => undefined);
+    await dataSource.destroy().catch(() => undefined);
+    throw err;
+  }
+  const url = urlFor(config.host, port, '/graphql');
+  log.info({ url }, 'gateway listening');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    name: 'gateway',
+    url,
+    port,
+    keys,
+    stop() {
+      stopping ??= (async () => {
+        await apollo.stop().catch((err) => log.warn({ err: (err as Error).message }, 'apollo stop failed'));
+        await closeServer(httpServer);
+        await dataSource.destroy().catch(() => undefined);
+        log.info('gateway stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** A subgraph is ready when its own /readyz says so (database and bus reachable). */
+async function subgraphReady(graphqlUrl: string): Promise<void> {
+  const readyUrl = new URL(graphqlUrl);
+  readyUrl.pathname = '/readyz';
+  let res: Response;
+  try {
+    res = await fetch(readyUrl, { signal: AbortSignal.timeout(2000) });
+  } catch (err) {
+    throw new Error(`unreachable at ${readyUrl.origin}: ${(err as Error).message}`);
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { checks?: Record<string, string> };
+    const down = Object.entries(body.checks ?? {}).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k} ${v}`);
+    throw new Error(`not ready (HTTP ${res.status}${down.length ? ': ' + down.join('; ') : ''})`);
+  }
+}

@@ -1,0 +1,84 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { createBus, createPubSub } from '../../subgraphs/shared/src/bus/index';
+import { EnvReader, redactUrl, RunningService, runMain, SharedInfra } from '../../subgraphs/shared/src';
+import { readCommissionsConfig } from '../../subgraphs/commissions/src/config';
+import { start as startCommissions } from '../../subgraphs/commissions/src/server';
+import { readEventsConfig } from '../../subgraphs/events/src/config';
+import { start as startEvents } from '../../subgraphs/events/src/server';
+import { readKycConfig } from '../../subgraphs/kyc/src/config';
+import { start as startKyc } from '../../subgraphs/kyc/src/server';
+import { readLinksConfig } from '../../subgraphs/links/src/config';
+import { start as startLinks } from '../../subgraphs/links/src/server';
+import { readGatewayConfig } from './config';
+import { ensureDemo } from './demo';
+import { start as startGateway } from './server';
+
+/**
+ * `npm start`: the gateway and the four subgraphs in one process, sharing one bus and
+ * one pub/sub (in-process by default; Redis when REDIS_URL is set), with a demo tenant
+ * and key printed. The same services run one per container in production.
+ */
+export async function startAll(environment: Record<string, string | undefined>): Promise<RunningService[]> {
+  const env = new EnvReader(environment);
+  const quiet = env.optional('LOG_LEVEL') ? {} : { logLevel: 'warn' as const };
+  const generatedSecret = randomBytes(32).toString('hex');
+  const withSecret = <T extends { principalSecrets: string[] }>(c: T): T => ({
+    ...c,
+    ...quiet,
+    principalSecrets: c.principalSecrets.length ? c.principalSecrets : [generatedSecret],
+  });
+  const gatewayConfig = withSecret(readGatewayConfig(env, { standalone: false }));
+  const links = withSecret(readLinksConfig(env, { standalone: false }));
+  const events = withSecret(readEventsConfig(env, { standalone: false }));
+  const kyc = withSecret(readKycConfig(env, { standalone: false }));
+  const commissions = withSecret(readCommissionsConfig(env, { standalone: false }));
+  const demoKey = env.optional('DEMO_API_KEY');
+  env.done();
+
+  const redisUrl = links.bus === 'redis' ? links.redisUrl : undefined;
+  const shared: Required<SharedInfra> = { bus: createBus({ redisUrl }), pubsub: createPubSub({ redisUrl: links.redisUrl }) };
+  const running: RunningService[] = [];
+  const closeShared = async () => {
+    await Promise.allSettled([shared.bus.close(), shared.pubsub.close()]);
+  };
+  const infra: RunningService = { name: 'bus', url: '', port: 0, stop: closeShared };
+  try {
+    if (redisUrl) {
+      await shared.bus.ping().catch((err) => {
+        throw new Error(`cannot reach Redis at ${redactUrl(redisUrl)}: ${(err as Error).message}`);
+      });
+    }
+    running.push(infra);
+    // Subgraphs take their ports from *_PORT; the gateway is told where they really are (PORT=0 works).
+    const subgraphs = await Promise.all([startLinks(links, shared), startEvents(events, shared), startKyc(kyc, shared), startCommissions(commissions, shared)]);
+    running.push(...subgraphs);
+    const [l, e, k, c] = subgraphs;
+    const gateway = await startGateway({ ...gatewayConfig, subgraphUrls: { links: l.url, events: e.url, kyc: k.url, commissions: c.url } });
+    running.push(gateway);
+    const demo = await ensureDemo(gateway, demoKey);
+    const store = gatewayConfig.databaseUrl ? `PostgreSQL ${redactUrl(gatewayConfig.databaseUrl)}` : `SQLite files in ${gatewayConfig.dataDir}`;
+    const bus = redisUrl ? `Redis ${redactUrl(redisUrl)}` : 'in-process bus';
+    const lines = [
+      '',
+      `Referral gateway is running (${store}, ${bus})`,
+      `  GraphQL endpoint: ${gateway.url}`,
+      `  Demo tenant:      ${demo.tenantId}`,
+      `  Demo API key:     ${demo.apiKey}`,
+      `  Demo partner:     ${demo.partnerId} (referral code ${demo.referralCode})`,
+      '',
+      'First query:',
+      `  curl -s ${gateway.url} -H 'content-type: application/json' -H 'x-api-key: ${demo.apiKey}' \\`,
+      `    -d '{"query":"{ partners { nodes { id name referralCode registrationCount earnings { totalIncome currency } } } }"}'`,
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    return running;
+  } catch (err) {
+    for (const s of running.reverse()) await s.stop().catch(() => undefined);
+    await closeShared();
+    throw err;
+  }
+}
+
+if (require.main === module) runMain('referral gateway', () => startAll(process.env));
