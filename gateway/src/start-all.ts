@@ -37,7 +37,10 @@ export async function startAll(environment: Record<string, string | undefined>):
   env.done();
 
   const redisUrl = links.bus === 'redis' ? links.redisUrl : undefined;
-  const shared: Required<SharedInfra> = { bus: createBus({ redisUrl }), pubsub: createPubSub({ redisUrl: links.redisUrl }) };
+  const shared: Required<SharedInfra> = {
+    bus: createBus({ redisUrl, streamPrefix: `${links.redisKeyPrefix}facts:` }),
+    pubsub: createPubSub({ redisUrl: links.redisUrl, channelPrefix: `${links.redisKeyPrefix}live:` }),
+  };
   const running: RunningService[] = [];
   const closeShared = async () => {
     await Promise.allSettled([shared.bus.close(), shared.pubsub.close()]);

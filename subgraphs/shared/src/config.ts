@@ -104,6 +104,8 @@ export interface CommonSubgraphConfig {
   dataDir: string;
   dbPoolSize: number;
   redisUrl?: string;
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  redisKeyPrefix: string;
   bus: 'memory' | 'redis';
   principalSecrets: string[];
   outboxPollMs: number;
@@ -126,6 +128,7 @@ export function readCommonSubgraphConfig(env: EnvReader, options: { standalone: 
     dataDir: env.string('DATA_DIR', './data'),
     dbPoolSize: env.int('DB_POOL_SIZE', 10, 1, 500),
     redisUrl,
+    redisKeyPrefix: env.string('REDIS_KEY_PREFIX', 'rgw:'),
     bus,
     principalSecrets: [current, previous].filter((s): s is string => !!s),
     outboxPollMs: env.int('OUTBOX_POLL_MS', 500, 10, 60_000),

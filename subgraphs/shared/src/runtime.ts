@@ -44,8 +44,8 @@ export class SubgraphRuntime {
     const { dataSource, queries } = await openDataSource(name, { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }, [...(entities as Function[]), OutboxEntry, ProcessedFact], migrations);
     const ownsInfra = !shared.bus;
     const redisUrl = config.bus === 'redis' ? config.redisUrl : undefined;
-    const bus = shared.bus ?? createBus({ redisUrl });
-    const pubsub = shared.pubsub ?? createPubSub({ redisUrl: config.redisUrl });
+    const bus = shared.bus ?? createBus({ redisUrl, streamPrefix: `${config.redisKeyPrefix}facts:` });
+    const pubsub = shared.pubsub ?? createPubSub({ redisUrl: config.redisUrl, channelPrefix: `${config.redisKeyPrefix}live:` });
     if (ownsInfra) {
       try {
         await bus.ping();

@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { run, Stack, startEmbedded, waitFor } from '../helpers/harness';
+import { defineSliceTests } from './slice';
+
+describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startEmbedded();
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  defineSliceTests(() => stack);
+});
+
+describe('npm start: lifecycle', () => {
+  it('SIGTERM drains and exits 0, and a restart keeps the data', async () => {
+    const first = await startEmbedded();
+    const created = await first.gql(`mutation { createPartner(input: { name: "Survivor", referralCode: "survivor" }) { id } }`);
+    const id = created.body.data.createPartner.id;
+    const dataDir = first.dataDir!;
+    // Keep the data directory for the restart: stop the process without the harness cleanup.
+    first.procs[0].child.kill('SIGTERM');
+    const { code } = await first.procs[0].exited;
+    expect(code).toBe(0);
+    expect(first.procs[0].output()).toMatch(/SIGTERM received, draining/);
+
+    const second = await startEmbedded({ DATA_DIR: dataDir, DEMO_API_KEY: first.apiKey });
+    try {
+      const res = await second.gql(`query($id: ID!) { partner(id: $id) { name } }`, { id });
+      expect(res.body).toEqual({ data: { partner: { name: 'Survivor' } } });
+    } finally {
+      expect(await second.stop()).toEqual([0]);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  async function failedStart(env: Record<string, string>) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rgw-fail-'));
+    const proc = run('start-all', 'gateway/src/start-all.js', { DATA_DIR: dataDir, HOST: '127.0.0.1', ...env });
+    const timer = setTimeout(() => proc.child.kill('SIGKILL'), 30_000);
+    const { code } = await proc.exited;
+    clearTimeout(timer);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    return { code, output: proc.output() };
+  }
+
+  it('a port already in use stops the start with exit 1 and says which port', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const { code, output } = await failedStart({ PORT: '0', LINKS_PORT: String(port), EVENTS_PORT: '0', KYC_PORT: '0', COMMISSIONS_PORT: '0' });
+      expect(code).toBe(1);
+      expect(output).toContain(`could not start: links: port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      blocker.close();
+    }
+  }, 40_000);
+
+  it('a bad variable stops the start with exit 1 naming the variable', async () => {
+    const { code, output } = await failedStart({ PORT: 'eighty', OUTBOX_POLL_MS: '1' });
+    expect(code).toBe(1);
+    expect(output).toContain('PORT must be an integer from 0 to 65535; got "eighty"');
+    expect(output).toContain('OUTBOX_POLL_MS must be an integer from 10 to 60000');
+  }, 40_000);
+
+  it('an unreachable database stops the start with exit 1 and says why', async () => {
+    const { code, output } = await failedStart({ PORT: '0', LINKS_PORT: '0', EVENTS_PORT: '0', KYC_PORT: '0', COMMISSIONS_PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });
+    expect(code).toBe(1);
+    expect(output).toMatch(/could not start: \w+: cannot open the database \(postgres:\/\/postgres@127\.0\.0\.1:1\/nowhere\)/);
+  }, 40_000);
+
+  it('waitFor fails fast when a process exits instead of waiting for the deadline', async () => {
+    const proc = run('start-all', 'gateway/src/start-all.js', { PORT: 'x' });
+    // The timeout message would be "timed out waiting"; "exited" proves it did not wait for it.
+    await expect(waitFor('never', async () => undefined, [proc], 30_000)).rejects.toThrow(/exited \(code 1\)/);
+  }, 40_000);
+});

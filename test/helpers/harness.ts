@@ -1,0 +1,202 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Starts the real, compiled services (npm test builds first) on free ports and talks
+ * HTTP to them. Readiness is polled; a process that exits while starting fails the
+ * start at once with its output.
+ */
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const DIST = path.join(ROOT, 'dist');
+
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function run(name: string, script: string, env: Record<string, string>, args: string[] = []): Proc {
+  const file = path.join(DIST, script);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run build first (npm test does)`);
+  const child = spawn(process.execPath, [file, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { name, child, output: () => out, exited };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns a value, failing early if one of `procs` exits. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, procs: Proc[] = [], timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  for (;;) {
+    for (const p of procs) {
+      if (p.child.exitCode !== null || p.child.signalCode !== null) {
+        throw new Error(`${p.name} exited (code ${p.child.exitCode}) while waiting for ${what}:\n${p.output()}`);
+      }
+    }
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}\n${procs.map((p) => `--- ${p.name}\n${p.output()}`).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function ready(url: string): Promise<true | undefined> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return res.ok ? true : undefined;
+}
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: { data?: T; errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[] };
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  origin: string;
+  subgraphUrls: Record<string, string>;
+  /** The all-scopes key of the first tenant. */
+  apiKey: string;
+  tenantId: string;
+  procs: Proc[];
+  dataDir?: string;
+  /** Runs the admin command against the stack's database; returns parsed --json output. */
+  admin: (...args: string[]) => Promise<any>;
+  gql: <T = any>(query: string, variables?: Record<string, unknown>, key?: string | null) => Promise<GraphQLResponse<T>>;
+  /** SIGTERM to every process; resolves with their exit codes. */
+  stop: () => Promise<(number | null)[]>;
+}
+
+export function gqlClient(url: string, defaultKey: string) {
+  return async <T = any>(query: string, variables: Record<string, unknown> = {}, key: string | null = defaultKey): Promise<GraphQLResponse<T>> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (key) headers['x-api-key'] = key;
+    const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse<T>['body'] };
+  };
+}
+
+async function stopAll(procs: Proc[]): Promise<(number | null)[]> {
+  return Promise.all(
+    procs.map(async (p) => {
+      if (p.child.exitCode !== null) return p.child.exitCode;
+      p.child.kill('SIGTERM');
+      const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
+      const { code } = await p.exited;
+      clearTimeout(timer);
+      return code;
+    }),
+  );
+}
+
+function adminRunner(env: Record<string, string>) {
+  return async (...args: string[]) => {
+    const p = run('admin', 'gateway/src/admin.js', env, [...args, '--json']);
+    const { code } = await p.exited;
+    if (code !== 0) throw new Error(`admin ${args.join(' ')} failed (${code}): ${p.output()}`);
+    return JSON.parse(p.output().trim().split('\n').pop()!);
+  };
+}
+
+/** `npm start` as a user runs it: one process, embedded SQLite and in-process bus unless env says otherwise. */
+export async function startEmbedded(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rgw-e2e-'));
+  const apiKey = extraEnv.DEMO_API_KEY ?? `rgk_test_${randomBytes(16).toString("hex")}`;
+  const names = ['links', 'events', 'kyc', 'commissions'];
+  const ports: Record<string, string> = {};
+  for (const n of names) ports[`${n.toUpperCase()}_PORT`] = String(await freePort());
+  const env = { DATA_DIR: dataDir, PORT: '0', ...ports, HOST: '127.0.0.1', DEMO_API_KEY: apiKey, OUTBOX_POLL_MS: '100', ...extraEnv };
+  const proc = run('start-all', 'gateway/src/start-all.js', env);
+  const gatewayUrl = await waitFor('the start banner', async () => /GraphQL endpoint: (\S+)/.exec(proc.output())?.[1], [proc]);
+  const origin = new URL(gatewayUrl).origin;
+  await waitFor('gateway /readyz', () => ready(`${origin}/readyz`), [proc]);
+  const tenantId = /Demo tenant:\s+(\S+)/.exec(proc.output())![1];
+  const adminEnv = { DATA_DIR: dataDir, ...(extraEnv.DATABASE_URL ? { DATABASE_URL: extraEnv.DATABASE_URL } : {}) };
+  return {
+    gatewayUrl,
+    origin,
+    subgraphUrls: Object.fromEntries(names.map((n) => [n, `http://127.0.0.1:${ports[`${n.toUpperCase()}_PORT`]}/graphql`])),
+    apiKey,
+    tenantId,
+    procs: [proc],
+    dataDir,
+    admin: adminRunner(adminEnv),
+    gql: gqlClient(gatewayUrl, apiKey),
+    stop: async () => {
+      const codes = await stopAll([proc]);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      return codes;
+    },
+  };
+}
+
+/** Production layout: the gateway and each subgraph in its own process, on PostgreSQL and Redis. */
+export async function startDistributed(opts: { databaseUrl: string; redisUrl: string; redisKeyPrefix: string }): Promise<Stack> {
+  const secret = randomBytes(32).toString('hex');
+  const common = { DATABASE_URL: opts.databaseUrl, REDIS_URL: opts.redisUrl, REDIS_KEY_PREFIX: opts.redisKeyPrefix, PRINCIPAL_SECRET: secret, HOST: '127.0.0.1', OUTBOX_POLL_MS: '100' };
+  const names = ['links', 'events', 'kyc', 'commissions'] as const;
+  const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()] as const))) as Record<(typeof names)[number], number>;
+  const procs: Proc[] = [];
+  try {
+    for (const n of names) procs.push(run(n, `subgraphs/${n}/src/index.js`, { ...common, [`${n.toUpperCase()}_PORT`]: String(ports[n]) }));
+    const subgraphUrls = Object.fromEntries(names.map((n) => [n, `http://127.0.0.1:${ports[n]}/graphql`]));
+    for (const n of names) await waitFor(`${n} /readyz`, () => ready(`http://127.0.0.1:${ports[n]}/readyz`), procs);
+    const gatewayPort = await freePort();
+    const gateway = run('gateway', 'gateway/src/index.js', {
+      ...common,
+      PORT: String(gatewayPort),
+      LINKS_URL: subgraphUrls.links,
+      EVENTS_URL: subgraphUrls.events,
+      KYC_URL: subgraphUrls.kyc,
+      COMMISSIONS_URL: subgraphUrls.commissions,
+    });
+    procs.push(gateway);
+    const origin = `http://127.0.0.1:${gatewayPort}`;
+    await waitFor('gateway /readyz', () => ready(`${origin}/readyz`), procs);
+    const admin = adminRunner({ DATABASE_URL: opts.databaseUrl });
+    const tenant = await admin('create-tenant', '--name', 'Tenant A');
+    const key = await admin('create-key', '--tenant', tenant.id, '--scopes', 'all', '--name', 'e2e');
+    const gatewayUrl = `${origin}/graphql`;
+    return {
+      gatewayUrl,
+      origin,
+      subgraphUrls,
+      apiKey: key.key,
+      tenantId: tenant.id,
+      procs,
+      admin,
+      gql: gqlClient(gatewayUrl, key.key),
+      stop: () => stopAll([...procs].reverse()),
+    };
+  } catch (err) {
+    await stopAll(procs);
+    throw err;
+  }
+}
