@@ -35,15 +35,19 @@ export function readGatewayConfig(env: EnvReader, options = { standalone: true }
   const previous = env.optional('PRINCIPAL_SECRET_PREVIOUS');
   const subgraphUrls = {} as Record<SubgraphName, string>;
   for (const name of SUBGRAPHS) {
-    subgraphUrls[name] = env.url(`${name.toUpperCase()}_URL`, ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS[name]}/graphql`) ?? '';
+    const variable = `${name.toUpperCase()}_URL`;
+    if (options.standalone && production && !env.optional(variable)) env.problems.push(`${variable} is required when NODE_ENV=production (the ${name} subgraph's /graphql URL)`);
+    subgraphUrls[name] = env.url(variable, ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS[name]}/graphql`) ?? '';
   }
+  const databaseUrl = env.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (options.standalone && production && !databaseUrl) env.problems.push('DATABASE_URL is required when NODE_ENV=production (PostgreSQL)');
   return Object.freeze({
     host: env.string('HOST', '0.0.0.0'),
     port: env.port('PORT', 4000),
     nodeEnv,
     production,
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    databaseUrl: env.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     dataDir: env.string('DATA_DIR', './data'),
     dbPoolSize: env.int('DB_POOL_SIZE', 10, 1, 500),
     redisUrl: env.url('REDIS_URL', ['redis:', 'rediss:']),

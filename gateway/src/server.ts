@@ -6,6 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import Redis from 'ioredis';
 import {
   closeServer,
   configureLogger,
@@ -51,6 +52,10 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   const supergraphSdl = readSupergraph(config.supergraphPath);
   const { dataSource } = await openGatewayDatabase(config);
   const keys = new KeyStore(dataSource);
+  // Redis is a store of the gateway's too (live fan-out, shared limits): readiness includes it.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
+  redis?.on('error', () => undefined);
+  await redis?.connect().catch(() => undefined);
   const signer = new PrincipalSigner(signingKey(config.principalSecrets[0]));
 
   const gateway = new ApolloGateway({
@@ -83,6 +88,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   });
   app.get('/readyz', async (_req, res) => {
     const checks: Record<string, () => Promise<unknown>> = { database: () => dataSource.query('SELECT 1') };
+    if (redis) checks.redis = () => redis.ping();
     for (const name of SUBGRAPHS) checks[name] = () => subgraphReady(config.subgraphUrls[name]);
     const report = await readinessReport(checks);
     res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not ready', service: 'gateway', ...report });
@@ -121,6 +127,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
         await apollo.stop().catch((err) => log.warn({ err: (err as Error).message }, 'apollo stop failed'));
         await closeServer(httpServer);
         await dataSource.destroy().catch(() => undefined);
+        redis?.disconnect();
         log.info('gateway stopped');
       })();
       return stopping;

@@ -65,6 +65,17 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
     expect(bySchema.links).not.toContain('events');
   });
 
+  it('a subgraph that stops makes /readyz answer 503 naming it, and it exits 0 on SIGTERM', async () => {
+    const kyc = stack.procs.find((p) => p.name === 'kyc')!;
+    kyc.child.kill('SIGTERM');
+    expect((await kyc.exited).code).toBe(0);
+    const res = await fetch(`${stack.origin}/readyz`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { checks: Record<string, string> };
+    expect(body.checks.kyc).toMatch(/^down: unreachable/);
+    expect(body.checks.links).toBe('ok');
+  });
+
   it('facts travel on Redis Streams under the configured key prefix', async () => {
     const redis = new Redis(redisUrl);
     const streams = await redis.keys(`${prefix}facts:*`);

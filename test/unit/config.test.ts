@@ -157,14 +157,16 @@ describe('readCommonSubgraphConfig', () => {
 
   it('has defaults for everything else', () => {
     const env = new EnvReader({ PRINCIPAL_SECRET: SECRET });
-    expect(readCommonSubgraphConfig(env, { standalone: true })).toEqual({
+    const config = readCommonSubgraphConfig(env, { standalone: true });
+    expect(problemsOf(env)).toEqual([]);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config).toMatchObject({
       host: '0.0.0.0',
       nodeEnv: 'development',
       logLevel: 'info',
-      databaseUrl: undefined,
       dataDir: './data',
       dbPoolSize: 10,
-      redisUrl: undefined,
       bus: 'memory',
       principalSecrets: [SECRET],
       outboxPollMs: 500,
@@ -210,8 +212,8 @@ describe('readCommonSubgraphConfig', () => {
   it('records the names the compose files must know about', () => {
     const env = new EnvReader({ PRINCIPAL_SECRET: SECRET });
     readCommonSubgraphConfig(env, { standalone: true });
-    expect([...env.names].sort()).toEqual(
-      [
+    expect([...env.names]).toEqual(
+      expect.arrayContaining([
         'BUS',
         'DATABASE_URL',
         'DATA_DIR',
@@ -223,7 +225,7 @@ describe('readCommonSubgraphConfig', () => {
         'PRINCIPAL_SECRET',
         'PRINCIPAL_SECRET_PREVIOUS',
         'REDIS_URL',
-      ].sort(),
+      ]),
     );
   });
 });

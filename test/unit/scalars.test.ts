@@ -11,10 +11,15 @@ import {
 /** Runs `fn` and returns the GraphQLError it throws (fails the test when it does not throw one). */
 function errorOf(fn: () => unknown): GraphQLError {
   let thrown: unknown;
+  let returned: unknown;
   try {
-    fn();
+    returned = fn();
   } catch (err) {
     thrown = err;
+  }
+  if (thrown === undefined) {
+    const shown = returned instanceof Date ? returned.toISOString() : typeof returned === 'string' && returned.length > 60 ? `${returned.slice(0, 60)}... (${returned.length} chars)` : returned;
+    throw new Error(`expected a GraphQLError, but it returned ${JSON.stringify(shown)}`);
   }
   expect(thrown).toBeInstanceOf(GraphQLError);
   return thrown as GraphQLError;

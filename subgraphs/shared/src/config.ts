@@ -120,11 +120,18 @@ export function readCommonSubgraphConfig(env: EnvReader, options: { standalone: 
     : env.optional('PRINCIPAL_SECRET') ?? '';
   if (current && current.length < 32) env.problems.push('PRINCIPAL_SECRET must be at least 32 characters');
   const previous = env.optional('PRINCIPAL_SECRET_PREVIOUS');
+  const nodeEnv = env.string('NODE_ENV', 'development');
+  const databaseUrl = env.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (options.standalone && nodeEnv === 'production') {
+    // A production replica on a local SQLite file or an in-process bus would silently lose facts.
+    if (!databaseUrl) env.problems.push('DATABASE_URL is required when NODE_ENV=production (PostgreSQL)');
+    if (!redisUrl) env.problems.push('REDIS_URL is required when NODE_ENV=production (facts cross processes on Redis Streams)');
+  }
   return {
     host: env.string('HOST', '0.0.0.0'),
-    nodeEnv: env.string('NODE_ENV', 'development'),
+    nodeEnv,
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    databaseUrl: env.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     dataDir: env.string('DATA_DIR', './data'),
     dbPoolSize: env.int('DB_POOL_SIZE', 10, 1, 500),
     redisUrl,

@@ -17,7 +17,13 @@ export function parseDateTime(value: unknown): Date {
     throw invalid(`DateTime must be an ISO 8601 string with a time zone, e.g. 2026-03-12T10:45:00.000Z; got ${JSON.stringify(value)}`);
   }
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw invalid(`DateTime ${JSON.stringify(value)} is not a real date and time`);
+  // Date rolls 2026-02-30 over to March instead of failing: check the calendar date itself.
+  const [y, mo, day] = value.slice(0, 10).split('-').map(Number);
+  const calendar = new Date(Date.UTC(y, mo - 1, day));
+  const hour = Number(value.slice(11, 13));
+  if (Number.isNaN(d.getTime()) || calendar.getUTCMonth() !== mo - 1 || calendar.getUTCDate() !== day || hour > 23) {
+    throw invalid(`DateTime ${JSON.stringify(value)} is not a real date and time`);
+  }
   return d;
 }
 
@@ -63,6 +69,7 @@ export const DateScalar = new GraphQLScalarType({
   },
 });
 
+const MAX_DECIMAL_EXPONENT = 50;
 const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
@@ -83,6 +90,12 @@ export function parseDecimal(value: unknown): string {
     throw invalid('Decimal must be a string such as "20.00" or a number');
   }
   if (!DECIMAL_RE.test(text)) throw invalid(`Decimal must be a decimal number such as "20.00"; got ${JSON.stringify(value)}`);
+  const exponent = /[eE]([+-]?\d+)$/.exec(text);
+  // "1e1000000000" is 12 characters but a billion digits written out: bound it.
+  if (exponent && Math.abs(Number(exponent[1])) > MAX_DECIMAL_EXPONENT) {
+    throw invalid(`Decimal exponent must be between -${MAX_DECIMAL_EXPONENT} and ${MAX_DECIMAL_EXPONENT}`);
+  }
+  if (text.length > 100) throw invalid('Decimal must be at most 100 characters');
   // Keep the scale the caller wrote ("10.50" stays "10.50"); exponents are expanded.
   const plain = /^[+-]?\d*(\.(\d*))?$/.exec(text);
   const d = new Decimal(text);

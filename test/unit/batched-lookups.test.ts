@@ -1,0 +1,161 @@
+import { ApolloServer } from '@apollo/server';
+import { DataSource } from 'typeorm';
+import { configureLogger, openDataSource, Outbox, OutboxEntry, Principal, ProcessedFact, QueryCounter, ALL_SCOPES } from '../../subgraphs/shared/src';
+import { Partner } from '../../subgraphs/links/src/entities/partner.entity';
+import { createLoaders as linksLoaders } from '../../subgraphs/links/src/loaders';
+import { migrations as linksMigrations } from '../../subgraphs/links/src/migrations';
+import { buildLinksSchema } from '../../subgraphs/links/src/schema';
+import { ReferralEvent } from '../../subgraphs/events/src/entities/referral-event.entity';
+import { Trader } from '../../subgraphs/events/src/entities/trader.entity';
+import { PartnerRef, ReferralCodeOwner } from '../../subgraphs/events/src/entities/referral-code-owner.entity';
+import { createLoaders as eventsLoaders } from '../../subgraphs/events/src/loaders';
+import { migrations as eventsMigrations } from '../../subgraphs/events/src/migrations';
+import { buildEventsSchema } from '../../subgraphs/events/src/schema';
+import { Commission } from '../../subgraphs/commissions/src/entities/commission.entity';
+import { createLoaders as commissionsLoaders } from '../../subgraphs/commissions/src/loaders';
+import { migrations as commissionsMigrations } from '../../subgraphs/commissions/src/migrations';
+import { buildCommissionsSchema } from '../../subgraphs/commissions/src/schema';
+import { AttributionMethod, EventType } from '../../subgraphs/events/src/domain/event-types';
+
+/**
+ * Entity lookups as the gateway sends them (`_entities` with many representations),
+ * executed in-process against each subgraph schema on an in-memory database, counting
+ * SQL statements.
+ */
+const TENANT = 'ten_a';
+const principal: Principal = { tenantId: TENANT, scopes: [...ALL_SCOPES] };
+const N = 500;
+const ids = (prefix: string) => Array.from({ length: N }, (_, i) => `${prefix}_${String(i).padStart(26, '0')}`);
+
+async function open(name: string, entities: Function[], migrations: Function[]) {
+  return openDataSource(name, { dataDir: ':memory:' }, [...entities, OutboxEntry, ProcessedFact], migrations);
+}
+
+async function entities(server: ApolloServer<any>, context: object, typeName: string, keys: string[], selection: string) {
+  const res = await server.executeOperation(
+    { query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on ${typeName} { ${selection} } } }`, variables: { r: keys.map((id) => ({ __typename: typeName, id })) } },
+    { contextValue: context },
+  );
+  if (res.body.kind !== 'single') throw new Error('unexpected incremental result');
+  return res.body.singleResult;
+}
+
+function counted(queries: QueryCounter) {
+  const start = queries.count;
+  return () => queries.statements.slice(-(queries.count - start));
+}
+
+beforeAll(() => configureLogger('silent'));
+
+describe('links: 500 partners by reference', () => {
+  let ds: DataSource;
+  let queries: QueryCounter;
+  let server: ApolloServer<any>;
+  beforeAll(async () => {
+    ({ dataSource: ds, queries } = await open('links', [Partner], linksMigrations));
+    const now = new Date();
+    const rows = ids('prt').map((id, i) => ({ id, tenantId: i % 2 ? TENANT : 'ten_b', name: `P${i}`, email: null, externalId: null, parentId: null, referralCode: `c${i}`, referralCodeKey: `c${i}`, createdAt: now, updatedAt: now }));
+    for (let i = 0; i < rows.length; i += 100) await ds.getRepository(Partner).insert(rows.slice(i, i + 100));
+    server = new ApolloServer({ schema: await buildLinksSchema(new Outbox(ds, 'links')) });
+    await server.start();
+  });
+  afterAll(async () => {
+    await server.stop();
+    await ds.destroy();
+  });
+
+  it('costs one SQL query and answers only the caller tenant\'s partners', async () => {
+    const statements = counted(queries);
+    const result = await entities(server, { principal, dataSource: ds, loaders: linksLoaders(ds, principal) }, 'Partner', ids('prt'), 'id name');
+    expect(statements()).toHaveLength(1);
+    const data = result.data!._entities as ({ id: string } | null)[];
+    expect(data).toHaveLength(N);
+    expect(data.filter(Boolean)).toHaveLength(N / 2);
+    data.forEach((p, i) => expect(p === null ? null : p.id).toBe(i % 2 ? ids('prt')[i] : null));
+  });
+
+  it('a partner principal resolves no other partner by reference', async () => {
+    const own = ids('prt')[1];
+    const p: Principal = { ...principal, partnerId: own };
+    const result = await entities(server, { principal: p, dataSource: ds, loaders: linksLoaders(ds, p) }, 'Partner', ids('prt').slice(0, 4), 'id');
+    expect(result.data!._entities).toEqual([null, { id: own }, null, null]);
+  });
+});
+
+describe('events: 500 events, traders and partner counters by reference', () => {
+  let ds: DataSource;
+  let queries: QueryCounter;
+  let server: ApolloServer<any>;
+  beforeAll(async () => {
+    ({ dataSource: ds, queries } = await open('events', [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef], eventsMigrations));
+    const now = new Date();
+    const traders = ids('trd').map((id, i) => ({ id, tenantId: TENANT, email: `t${i}@x.io`, emailKey: `t${i}@x.io`, name: null, externalId: null, partnerId: ids('prt')[i], attribution: AttributionMethod.REFERRAL_CODE, createdAt: now }));
+    const events = ids('evt').map((id, i) => ({ id, tenantId: TENANT, eventType: EventType.REGISTRATION, partnerId: ids('prt')[i % 10], traderId: ids('trd')[i], attribution: AttributionMethod.REFERRAL_CODE, isConversion: true, isDuplicate: false, occurredAt: now, createdAt: now }));
+    for (let i = 0; i < N; i += 100) {
+      await ds.getRepository(Trader).insert(traders.slice(i, i + 100));
+      await ds.getRepository(ReferralEvent).insert(events.slice(i, i + 100));
+    }
+    server = new ApolloServer({ schema: await buildEventsSchema(new Outbox(ds, 'events')) });
+    await server.start();
+  });
+  afterAll(async () => {
+    await server.stop();
+    await ds.destroy();
+  });
+  const ctx = () => ({ principal, dataSource: ds, loaders: eventsLoaders(ds, principal) });
+
+  it('500 events cost one query for the events and one for their traders', async () => {
+    const statements = counted(queries);
+    const result = await entities(server, ctx(), 'ReferralEvent', ids('evt'), 'id eventType trader { email }');
+    expect(statements()).toHaveLength(2);
+    expect((result.data!._entities as any[]).map((e) => e.trader.email)).toEqual(ids('evt').map((_, i) => `t${i}@x.io`));
+  });
+
+  it('500 traders cost one query', async () => {
+    const statements = counted(queries);
+    const result = await entities(server, ctx(), 'Trader', ids('trd'), 'id email');
+    expect(statements()).toHaveLength(1);
+    expect((result.data!._entities as any[]).filter(Boolean)).toHaveLength(N);
+  });
+
+  it("500 partners' registration counts cost one query", async () => {
+    const statements = counted(queries);
+    const result = await entities(server, ctx(), 'Partner', ids('prt'), 'id registrationCount');
+    expect(statements()).toHaveLength(1);
+    const counts = (result.data!._entities as any[]).map((p) => p.registrationCount);
+    expect(counts.slice(0, 10)).toEqual(Array(10).fill(N / 10));
+    expect(counts.slice(10).every((c) => c === 0)).toBe(true);
+  });
+});
+
+describe('commissions: earnings of 500 partners by reference', () => {
+  let ds: DataSource;
+  let queries: QueryCounter;
+  let server: ApolloServer<any>;
+  beforeAll(async () => {
+    ({ dataSource: ds, queries } = await open('commissions', [Commission], commissionsMigrations));
+    const now = new Date();
+    const rows = [
+      { amountMinor: '1000', status: 'PENDING' },
+      { amountMinor: '2050', status: 'APPROVED' },
+      { amountMinor: '333', status: 'PAID' },
+      { amountMinor: '7', status: 'REVERSED' },
+    ].map((r, i) => ({ id: `com_${i}`, tenantId: TENANT, partnerId: ids('prt')[0], eventId: null, traderId: null, planId: null, kind: 'CPA', tier: 0, baseAmount: null, currency: 'USD', holdUntil: '2026-01-01', createdAt: now, ...r }));
+    await ds.getRepository(Commission).insert([...rows, { ...rows[0], id: 'com_other_tenant', tenantId: 'ten_b' }]);
+    server = new ApolloServer({ schema: await buildCommissionsSchema() });
+    await server.start();
+  });
+  afterAll(async () => {
+    await server.stop();
+    await ds.destroy();
+  });
+
+  it('costs one query and sums exactly per status, only within the tenant', async () => {
+    const statements = counted(queries);
+    const result = await entities(server, { principal, dataSource: ds, loaders: commissionsLoaders(ds, principal), defaultCurrency: 'USD' }, 'Partner', ids('prt'), 'id earnings { currency pendingIncome approvedIncome paidIncome totalIncome reversedIncome }');
+    expect(statements()).toHaveLength(1);
+    const all = result.data!._entities as any[];
+    expect(all[0].earnings).toEqual({ currency: 'USD', pendingIncome: '10.00', approvedIncome: '20.50', paidIncome: '3.33', totalIncome: '23.83', reversedIncome: '0.07' });
+    expect(all[1].earnings).toEqual({ currency: 'USD', pendingIncome: '0.00', approvedIncome: '0.00', paidIncome: '0.00', totalIncome: '0.00', reversedIncome: '0.00' });
+  });
+});
