@@ -1,5 +1,5 @@
-import { ClassType, Directive, Field, Int, ObjectType } from 'type-graphql';
-import { FindOptionsWhere, LessThan, MoreThan, ObjectLiteral, Repository } from 'typeorm';
+import { ArgsType, ClassType, Directive, Field, Int, ObjectType } from 'type-graphql';
+import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { badInput } from './errors';
 
 /**
@@ -83,26 +83,31 @@ export function decodeCursor(cursor: string | null | undefined): string | undefi
   throw badInput('after must be a cursor returned by this list (edges.cursor or pageInfo.endCursor)', 'after');
 }
 
-export interface PageArgs {
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '1-100' })
   first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'A cursor from edges.cursor or pageInfo.endCursor' })
   after?: string | null;
 }
 
-/** Runs a keyset page over `repo`: newest first by default. */
-export async function paginate<T extends ObjectLiteral & { id: string }>(
-  repo: Repository<T>,
-  where: FindOptionsWhere<T>,
-  args: PageArgs,
-  options: { order?: 'ASC' | 'DESC'; defaultFirst?: number } = {},
+/**
+ * Runs a newest-first keyset page over the query `build` makes (filters and tenant
+ * scoping included); `totalCount` re-runs it as a count only when selected.
+ */
+export async function paginateQuery<T extends ObjectLiteral & { id: string }>(
+  build: () => SelectQueryBuilder<T>,
+  page: { first?: number | null; after?: string | null },
+  defaultFirst = DEFAULT_PAGE_SIZE,
 ): Promise<Page<T>> {
-  const order = options.order ?? 'DESC';
-  const first = validateFirst(args.first, options.defaultFirst);
-  const afterId = decodeCursor(args.after);
-  const pageWhere = afterId
-    ? ({ ...where, id: order === 'DESC' ? LessThan(afterId) : MoreThan(afterId) } as FindOptionsWhere<T>)
-    : where;
-  const rows = await repo.find({ where: pageWhere, order: { id: order } as never, take: first + 1 });
-  return toPage(rows, first, () => repo.count({ where }));
+  const first = validateFirst(page.first, defaultFirst);
+  const after = decodeCursor(page.after);
+  const qb = build();
+  const alias = qb.alias;
+  qb.orderBy(`${alias}.id`, 'DESC').take(first + 1);
+  if (after) qb.andWhere(`${alias}.id < :pageAfter`, { pageAfter: after });
+  return toPage(await qb.getMany(), first, () => build().getCount());
 }
 
 /** Shapes `limit + 1` fetched rows into a page. */

@@ -1,12 +1,10 @@
-import { badInput, dateParam, decodeCursor, Page, toPage, validateFirst } from '../../../shared/src';
+import { badInput, dateParam, Page, PageArgs, paginateQuery } from '../../../shared/src';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { EventsContext } from '../loaders';
-import { EventFilter, PageArgs } from './inputs';
+import { EventFilter } from './inputs';
 
 /** Newest-first page of the tenant's events matching `filter`; shared by every events list. */
 export async function listEvents(ctx: EventsContext, filter: EventFilter, page: PageArgs): Promise<Page<ReferralEvent>> {
-  const first = validateFirst(page.first);
-  const after = decodeCursor(page.after);
   if (filter.from && filter.to && filter.from > filter.to) throw badInput('filter.from must be before filter.to', 'filter.from');
   const ds = ctx.dataSource;
   const build = () => {
@@ -19,7 +17,5 @@ export async function listEvents(ctx: EventsContext, filter: EventFilter, page: 
     if (filter.to) qb.andWhere('e.occurred_at < :to', { to: dateParam(ds, filter.to) });
     return qb;
   };
-  const qb = build().orderBy('e.id', 'DESC').take(first + 1);
-  if (after) qb.andWhere('e.id < :after', { after });
-  return toPage(await qb.getMany(), first, () => build().getCount());
+  return paginateQuery(build, page);
 }

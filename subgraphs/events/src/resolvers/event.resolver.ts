@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { assertPartnerVisible, badInput, ConnectionType, forbidden, notFound, Outbox, requireScope, scopedPartnerId } from '../../../shared/src';
+import { assertPartnerVisible, badInput, ConnectionType, forbidden, notFound, Outbox, PageArgs, requireScope, scopedPartnerId } from '../../../shared/src';
 import { validateTrackEvent } from '../domain/track-event-input';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { Trader } from '../entities/trader.entity';
@@ -7,7 +7,7 @@ import { Partner } from '../external/partner';
 import { EventsContext } from '../loaders';
 import { trackEvent } from '../services/track-event';
 import { listEvents } from './event-list';
-import { EventFilter, PageArgs, TrackEventInput } from './inputs';
+import { EventFilter, TrackEventInput } from './inputs';
 
 export const ReferralEventConnection = ConnectionType('ReferralEvent', ReferralEvent);
 

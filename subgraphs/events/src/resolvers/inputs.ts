@@ -1,15 +1,6 @@
-import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
+import { Field, ID, InputType } from 'type-graphql';
 import { DecimalScalar } from '../../../shared/src';
 import { EventType } from '../domain/event-types';
-
-@ArgsType()
-export class PageArgs {
-  @Field(() => Int, { nullable: true, defaultValue: 25, description: '1-100' })
-  first?: number;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
-}
 
 @InputType({ description: 'A tracked action. Identify the customer by email or externalCustomerId.' })
 export class TrackEventInput {

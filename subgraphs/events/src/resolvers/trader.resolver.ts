@@ -1,10 +1,10 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import { ConnectionType, decodeCursor, notFound, requireScope, scopedPartnerId, toPage, validateFirst } from '../../../shared/src';
+import { ConnectionType, notFound, PageArgs, paginateQuery, requireScope, scopedPartnerId } from '../../../shared/src';
 import { Trader } from '../entities/trader.entity';
 import { Partner } from '../external/partner';
 import { EventsContext } from '../loaders';
 import { listEvents } from './event-list';
-import { PageArgs, TraderFilter } from './inputs';
+import { TraderFilter } from './inputs';
 import { ReferralEventConnection } from './event.resolver';
 
 export const TraderConnection = ConnectionType('Trader', Trader);
@@ -22,8 +22,6 @@ export class TraderResolver {
   @Query(() => TraderConnection, { description: 'Newest first' })
   async traders(@Arg('filter', () => TraderFilter, { nullable: true }) filter: TraderFilter | null, @Args() page: PageArgs, @Ctx() ctx: EventsContext) {
     requireScope(ctx, 'events:read');
-    const first = validateFirst(page.first);
-    const after = decodeCursor(page.after);
     const partnerId = scopedPartnerId(ctx, filter?.partnerId);
     const build = () => {
       const qb = ctx.dataSource.getRepository(Trader).createQueryBuilder('t').where('t.tenant_id = :tenantId', { tenantId: ctx.principal.tenantId });
@@ -32,9 +30,7 @@ export class TraderResolver {
       if (filter?.externalId) qb.andWhere('t.external_id = :externalId', { externalId: filter.externalId });
       return qb;
     };
-    const qb = build().orderBy('t.id', 'DESC').take(first + 1);
-    if (after) qb.andWhere('t.id < :after', { after });
-    return toPage(await qb.getMany(), first, () => build().getCount());
+    return paginateQuery(build, page);
   }
 
   @FieldResolver(() => Partner, { nullable: true, description: 'The first-touch partner' })

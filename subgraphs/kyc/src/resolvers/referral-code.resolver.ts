@@ -5,16 +5,14 @@ import {
   badInput,
   conflict,
   ConnectionType,
-  decodeCursor,
   DecimalScalar,
   Emit,
   forbidden,
   newId,
   notFound,
   Outbox,
+  paginateQuery,
   requireScope,
-  toPage,
-  validateFirst,
 } from '../../../shared/src';
 import { isValidKycCode, KYC_CODE_RULE, kycCodeKey } from '../domain/referral-code';
 import { Money, ReferralCode } from '../entities/referral-code.entity';
@@ -172,8 +170,6 @@ export class ReferralCodeResolver {
   ) {
     requireScope(ctx, 'kyc:read');
     if (ctx.principal.partnerId) throw forbidden('a partner credential cannot list KYC referral codes', 'partner_scope');
-    const first = validateFirst(page.first, 20);
-    const after = decodeCursor(page.after);
     const build = () => {
       const qb = ctx.dataSource.getRepository(ReferralCode).createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId: ctx.principal.tenantId });
       if (filter?.userId) qb.andWhere('c.user_id = :userId', { userId: filter.userId });
@@ -181,9 +177,7 @@ export class ReferralCodeResolver {
       if (filter?.code) qb.andWhere('c.code_key = :codeKey', { codeKey: kycCodeKey(filter.code) });
       return qb;
     };
-    const qb = build().orderBy('c.id', 'DESC').take(first + 1);
-    if (after) qb.andWhere('c.id < :after', { after });
-    return toPage(await qb.getMany(), first, () => build().getCount());
+    return paginateQuery(build, page, 20);
   }
 
   @Query(() => ReferralCodeValidation, { description: 'An unknown or deactivated code is { isValid: false, userId: null, amount: null }, not an error' })

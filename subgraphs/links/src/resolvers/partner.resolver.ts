@@ -1,14 +1,15 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Brackets, EntityManager } from 'typeorm';
 import {
   assertPartnerVisible,
   badInput,
   conflict,
   ConnectionType,
-  decodeCursor,
   forbidden,
   newId,
   notFound,
+  PageArgs,
+  paginateQuery,
   requireScope,
   toPage,
   validateFirst,
@@ -49,15 +50,6 @@ export class PartnerFilter {
   search?: string | null;
 }
 
-@ArgsType()
-export class PageArgs {
-  @Field(() => Int, { nullable: true, defaultValue: 25, description: '1-100' })
-  first?: number;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
-}
-
 export function partnerFact(p: Partner) {
   return { id: p.id, name: p.name, email: p.email, externalId: p.externalId, parentId: p.parentId, referralCode: p.referralCode };
 }
@@ -82,8 +74,6 @@ export class PartnerResolver {
     @Ctx() ctx: LinksContext,
   ) {
     requireScope(ctx, 'links:read');
-    const first = validateFirst(page.first);
-    const after = decodeCursor(page.after);
     const build = () => {
       const qb = ctx.dataSource.getRepository(Partner).createQueryBuilder('p').where('p.tenant_id = :tenantId', { tenantId: ctx.principal.tenantId });
       if (ctx.principal.partnerId) qb.andWhere('p.id = :own', { own: ctx.principal.partnerId });
@@ -101,10 +91,7 @@ export class PartnerResolver {
       }
       return qb;
     };
-    const qb = build().orderBy('p.id', 'DESC').take(first + 1);
-    if (after) qb.andWhere('p.id < :after', { after });
-    const rows = await qb.getMany();
-    return toPage(rows, first, () => build().getCount());
+    return paginateQuery(build, page);
   }
 
   @Mutation(() => Partner)
@@ -156,17 +143,16 @@ export class PartnerResolver {
 
   @FieldResolver(() => PartnerConnection, { description: 'Direct downline partners' })
   async children(@Root() partner: Partner, @Args() page: PageArgs, @Ctx() ctx: LinksContext) {
-    const first = validateFirst(page.first);
-    if (ctx.principal.partnerId) return toPage<Partner>([], first, async () => 0);
-    const after = decodeCursor(page.after);
-    const base = () =>
-      ctx.dataSource
-        .getRepository(Partner)
-        .createQueryBuilder('p')
-        .where('p.tenant_id = :tenantId AND p.parent_id = :parentId', { tenantId: ctx.principal.tenantId, parentId: partner.id });
-    const qb = base().orderBy('p.id', 'DESC').take(first + 1);
-    if (after) qb.andWhere('p.id < :after', { after });
-    return toPage(await qb.getMany(), first, () => base().getCount());
+    // A partner principal sees its own partner, not its downline.
+    if (ctx.principal.partnerId) return toPage<Partner>([], validateFirst(page.first), async () => 0);
+    return paginateQuery(
+      () =>
+        ctx.dataSource
+          .getRepository(Partner)
+          .createQueryBuilder('p')
+          .where('p.tenant_id = :tenantId AND p.parent_id = :parentId', { tenantId: ctx.principal.tenantId, parentId: partner.id }),
+      page,
+    );
   }
 }
 
