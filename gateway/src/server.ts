@@ -27,6 +27,7 @@ import { GatewayConfig, SUBGRAPHS, SubgraphName } from './config';
 import { ApiKey } from './db/api-key.entity';
 import { Tenant } from './db/tenant.entity';
 import { migrations } from './migrations';
+import { clickRedirectProxy } from './http/redirect-proxy';
 
 export interface RunningGateway extends RunningService {
   keys: KeyStore;
@@ -93,6 +94,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     const report = await readinessReport(checks);
     res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not ready', service: 'gateway', ...report });
   });
+  app.all('/r/:slug', clickRedirectProxy(config.subgraphUrls.links));
   app.use(
     '/graphql',
     express.json({ limit: config.maxBodyBytes }),

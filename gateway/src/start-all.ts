@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { createBus, createPubSub } from '../../subgraphs/shared/src/bus/index';
-import { EnvReader, redactUrl, RunningService, runMain, SharedInfra } from '../../subgraphs/shared/src';
+import { EnvReader, redactUrl, RunningService, runMain, SharedInfra, SharedSecrets } from '../../subgraphs/shared/src';
+import { loadOrCreateSecrets } from './embedded-secrets';
 import { readCommissionsConfig } from '../../subgraphs/commissions/src/config';
 import { start as startCommissions } from '../../subgraphs/commissions/src/server';
 import { readEventsConfig } from '../../subgraphs/events/src/config';
@@ -22,19 +22,28 @@ import { start as startGateway } from './server';
 export async function startAll(environment: Record<string, string | undefined>): Promise<RunningService[]> {
   const env = new EnvReader(environment);
   const quiet = env.optional('LOG_LEVEL') ? {} : { logLevel: 'warn' as const };
-  const generatedSecret = randomBytes(32).toString('hex');
-  const withSecret = <T extends { principalSecrets: string[] }>(c: T): T => ({
-    ...c,
-    ...quiet,
-    principalSecrets: c.principalSecrets.length ? c.principalSecrets : [generatedSecret],
-  });
-  const gatewayConfig = withSecret(readGatewayConfig(env, { standalone: false }));
-  const links = withSecret(readLinksConfig(env, { standalone: false }));
-  const events = withSecret(readEventsConfig(env, { standalone: false }));
-  const kyc = withSecret(readKycConfig(env, { standalone: false }));
-  const commissions = withSecret(readCommissionsConfig(env, { standalone: false }));
+  const gatewayRead = readGatewayConfig(env, { standalone: false });
+  const linksRead = readLinksConfig(env, { standalone: false });
+  const events0 = readEventsConfig(env, { standalone: false });
+  const kyc0 = readKycConfig(env, { standalone: false });
+  const commissions0 = readCommissionsConfig(env, { standalone: false });
   const demoKey = env.optional('DEMO_API_KEY');
+  const publicUrlSet = !!env.optional('PUBLIC_URL');
   env.done();
+
+  // Unset secrets come from DATA_DIR/secrets.json, created on the first start.
+  const stored = loadOrCreateSecrets(gatewayRead.dataDir);
+  const withSecrets = <T extends { principalSecrets: string[] }>(c: T): T => {
+    const out: T & Partial<SharedSecrets> = { ...c, ...quiet, principalSecrets: c.principalSecrets.length ? c.principalSecrets : [stored.principalSecret] };
+    if ('clickIdSecrets' in out) out.clickIdSecrets = out.clickIdSecrets!.length ? out.clickIdSecrets : [stored.clickIdSecret];
+    if ('secretsKey' in out) out.secretsKey = out.secretsKey || stored.secretsKey;
+    return out;
+  };
+  const gatewayConfig = withSecrets(gatewayRead);
+  const links = withSecrets({ ...linksRead, publicUrl: publicUrlSet ? linksRead.publicUrl : `http://localhost:${gatewayRead.port}` });
+  const events = withSecrets(events0);
+  const kyc = withSecrets(kyc0);
+  const commissions = withSecrets(commissions0);
 
   const redisUrl = links.bus === 'redis' ? links.redisUrl : undefined;
   const shared: Required<SharedInfra> = {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { run, Stack, startEmbedded, waitFor } from '../helpers/harness';
 import { defineSliceTests } from './slice';
+import { defineLinksTests } from './links';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -15,6 +16,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   });
 
   defineSliceTests(() => stack);
+  defineLinksTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

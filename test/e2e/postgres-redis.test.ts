@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { Stack, startDistributed, startEmbedded } from '../helpers/harness';
 import { describeWithPostgresAndRedis, postgresUrl, redisUrl, uniquePrefix } from '../helpers/services';
 import { defineSliceTests } from './slice';
+import { defineLinksTests } from './links';
 import Redis from 'ioredis';
 
 /** A database of its own per suite, so runs never see each other's rows. */
@@ -47,6 +48,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   }, 60_000);
 
   defineSliceTests(() => stack);
+  defineLinksTests(() => stack);
 
   it('each subgraph keeps its tables in its own PostgreSQL schema, created by migrations', async () => {
     const c = new Client({ connectionString: db.url });

@@ -132,7 +132,7 @@ export async function startEmbedded(extraEnv: Record<string, string> = {}): Prom
   const names = ['links', 'events', 'kyc', 'commissions'];
   const ports: Record<string, string> = {};
   for (const n of names) ports[`${n.toUpperCase()}_PORT`] = String(await freePort());
-  const env = { DATA_DIR: dataDir, PORT: '0', ...ports, HOST: '127.0.0.1', DEMO_API_KEY: apiKey, OUTBOX_POLL_MS: '100', ...extraEnv };
+  const env = { DATA_DIR: dataDir, PORT: String(await freePort()), ...ports, HOST: '127.0.0.1', DEMO_API_KEY: apiKey, OUTBOX_POLL_MS: '100', ...extraEnv };
   const proc = run('start-all', 'gateway/src/start-all.js', env);
   const gatewayUrl = await waitFor('the start banner', async () => /GraphQL endpoint: (\S+)/.exec(proc.output())?.[1], [proc]);
   const origin = new URL(gatewayUrl).origin;
@@ -160,7 +160,18 @@ export async function startEmbedded(extraEnv: Record<string, string> = {}): Prom
 /** Production layout: the gateway and each subgraph in its own process, on PostgreSQL and Redis. */
 export async function startDistributed(opts: { databaseUrl: string; redisUrl: string; redisKeyPrefix: string }): Promise<Stack> {
   const secret = randomBytes(32).toString('hex');
-  const common = { DATABASE_URL: opts.databaseUrl, REDIS_URL: opts.redisUrl, REDIS_KEY_PREFIX: opts.redisKeyPrefix, PRINCIPAL_SECRET: secret, HOST: '127.0.0.1', OUTBOX_POLL_MS: '100' };
+  const gatewayPort = await freePort();
+  const common = {
+    DATABASE_URL: opts.databaseUrl,
+    REDIS_URL: opts.redisUrl,
+    REDIS_KEY_PREFIX: opts.redisKeyPrefix,
+    PRINCIPAL_SECRET: secret,
+    CLICK_ID_SECRET: randomBytes(32).toString('hex'),
+    SECRETS_KEY: randomBytes(32).toString('hex'),
+    PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
+    HOST: '127.0.0.1',
+    OUTBOX_POLL_MS: '100',
+  };
   const names = ['links', 'events', 'kyc', 'commissions'] as const;
   const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()] as const))) as Record<(typeof names)[number], number>;
   const procs: Proc[] = [];
@@ -168,7 +179,6 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
     for (const n of names) procs.push(run(n, `subgraphs/${n}/src/index.js`, { ...common, [`${n.toUpperCase()}_PORT`]: String(ports[n]) }));
     const subgraphUrls = Object.fromEntries(names.map((n) => [n, `http://127.0.0.1:${ports[n]}/graphql`]));
     for (const n of names) await waitFor(`${n} /readyz`, () => ready(`http://127.0.0.1:${ports[n]}/readyz`), procs);
-    const gatewayPort = await freePort();
     const gateway = run('gateway', 'gateway/src/index.js', {
       ...common,
       PORT: String(gatewayPort),

@@ -5,6 +5,12 @@ import { Partner } from '../../subgraphs/links/src/entities/partner.entity';
 import { createLoaders as linksLoaders } from '../../subgraphs/links/src/loaders';
 import { migrations as linksMigrations } from '../../subgraphs/links/src/migrations';
 import { buildLinksSchema } from '../../subgraphs/links/src/schema';
+import { LinksConfig } from '../../subgraphs/links/src/config';
+import { Click } from '../../subgraphs/links/src/entities/click.entity';
+import { LinkKey, LinkSettings } from '../../subgraphs/links/src/entities/link-settings.entity';
+import { PartnerCode } from '../../subgraphs/links/src/entities/partner-code.entity';
+import { ReferralLink } from '../../subgraphs/links/src/entities/referral-link.entity';
+import { LinksDeps } from '../../subgraphs/links/src/services/deps';
 import { ReferralEvent } from '../../subgraphs/events/src/entities/referral-event.entity';
 import { Trader } from '../../subgraphs/events/src/entities/trader.entity';
 import { PartnerRef, ReferralCodeOwner } from '../../subgraphs/events/src/entities/referral-code-owner.entity';
@@ -47,16 +53,25 @@ function counted(queries: QueryCounter) {
 
 beforeAll(() => configureLogger('silent'));
 
+function linksDeps(ds: DataSource): LinksDeps {
+  const config = { defaultLinkDomain: 'https://www.example.com', publicUrl: 'http://gw.test', clickIdSecrets: ['s'.repeat(32)], secretsKey: 'k'.repeat(32), trustedProxies: ['loopback'] };
+  return { outbox: new Outbox(ds, 'links'), config: config as LinksConfig };
+}
+
+function linksContext(ds: DataSource, p: Principal) {
+  return { principal: p, dataSource: ds, loaders: linksLoaders(ds, p, linksDeps(ds)), now: new Date() };
+}
+
 describe('links: 500 partners by reference', () => {
   let ds: DataSource;
   let queries: QueryCounter;
   let server: ApolloServer<any>;
   beforeAll(async () => {
-    ({ dataSource: ds, queries } = await open('links', [Partner], linksMigrations));
+    ({ dataSource: ds, queries } = await open('links', [Partner, PartnerCode, LinkSettings, LinkKey, ReferralLink, Click], linksMigrations));
     const now = new Date();
     const rows = ids('prt').map((id, i) => ({ id, tenantId: i % 2 ? TENANT : 'ten_b', name: `P${i}`, email: null, externalId: null, parentId: null, referralCode: `c${i}`, referralCodeKey: `c${i}`, createdAt: now, updatedAt: now }));
     for (let i = 0; i < rows.length; i += 100) await ds.getRepository(Partner).insert(rows.slice(i, i + 100));
-    server = new ApolloServer({ schema: await buildLinksSchema(new Outbox(ds, 'links')) });
+    server = new ApolloServer({ schema: await buildLinksSchema(linksDeps(ds)) });
     await server.start();
   });
   afterAll(async () => {
@@ -66,7 +81,7 @@ describe('links: 500 partners by reference', () => {
 
   it('costs one SQL query and answers only the caller tenant\'s partners', async () => {
     const statements = counted(queries);
-    const result = await entities(server, { principal, dataSource: ds, loaders: linksLoaders(ds, principal) }, 'Partner', ids('prt'), 'id name');
+    const result = await entities(server, linksContext(ds, principal), 'Partner', ids('prt'), 'id name');
     expect(statements()).toHaveLength(1);
     const data = result.data!._entities as ({ id: string } | null)[];
     expect(data).toHaveLength(N);
@@ -74,10 +89,28 @@ describe('links: 500 partners by reference', () => {
     data.forEach((p, i) => expect(p === null ? null : p.id).toBe(i % 2 ? ids('prt')[i] : null));
   });
 
+  it('500 links and 500 clicks by reference cost one query each, with their partners one more', async () => {
+    const now = new Date();
+    const links = ids('ln').map((id, i) => ({ id, tenantId: TENANT, partnerId: ids('prt')[(i % 250) * 2 + 1], slug: `s${i}`, path: '/', encryptPartnerId: false, partnerToken: null, geoRouting: false, referralCode: 'c', createdAt: now }));
+    const clicks = ids('clk').map((id, i) => ({ id, tenantId: TENANT, linkId: ids('ln')[i], partnerId: links[i].partnerId, isUnique: true, createdAt: now }));
+    for (let i = 0; i < N; i += 100) {
+      await ds.getRepository(ReferralLink).insert(links.slice(i, i + 100));
+      await ds.getRepository(Click).insert(clicks.slice(i, i + 100));
+    }
+    let statements = counted(queries);
+    const linkResult = await entities(server, linksContext(ds, principal), 'ReferralLink', ids('ln'), 'id partner { name }');
+    expect(statements()).toHaveLength(2);
+    expect((linkResult.data!._entities as any[]).every((l) => l.partner.name.startsWith('P'))).toBe(true);
+    statements = counted(queries);
+    const clickResult = await entities(server, linksContext(ds, principal), 'Click', ids('clk'), 'id link { id }');
+    expect(statements()).toHaveLength(2);
+    expect((clickResult.data!._entities as any[]).map((c) => c.link.id)).toEqual(ids('ln'));
+  });
+
   it('a partner principal resolves no other partner by reference', async () => {
     const own = ids('prt')[1];
     const p: Principal = { ...principal, partnerId: own };
-    const result = await entities(server, { principal: p, dataSource: ds, loaders: linksLoaders(ds, p) }, 'Partner', ids('prt').slice(0, 4), 'id');
+    const result = await entities(server, linksContext(ds, p), 'Partner', ids('prt').slice(0, 4), 'id');
     expect(result.data!._entities).toEqual([null, { id: own }, null, null]);
   });
 });

@@ -45,7 +45,11 @@ const APP_NAMES = Object.keys(APP_SERVICES) as (keyof typeof APP_SERVICES)[];
 const INFRA_SERVICES = ['postgres', 'redis'] as const;
 
 /** Values for `${VAR:?message}` variables when the test resolves interpolation (compose would refuse without them). */
-const TEST_HOST_ENV: Record<string, string> = { PRINCIPAL_SECRET: 'test-secret-'.padEnd(48, 'x') };
+const TEST_HOST_ENV: Record<string, string> = {
+  PRINCIPAL_SECRET: 'test-secret-'.padEnd(48, 'x'),
+  CLICK_ID_SECRET: 'test-click-'.padEnd(48, 'x'),
+  SECRETS_KEY: 'test-sealing-'.padEnd(48, 'x'),
+};
 
 // ---- reading the files ----------------------------------------------------------------
 

@@ -1,9 +1,35 @@
-import { CommonSubgraphConfig, EnvReader, readCommonSubgraphConfig } from '../../shared/src';
+import proxyaddr from 'proxy-addr';
+import { CommonSubgraphConfig, EnvReader, readCommonSubgraphConfig, readSharedSecrets, SharedSecrets } from '../../shared/src';
 
-export interface LinksConfig extends CommonSubgraphConfig {
+export interface LinksConfig extends CommonSubgraphConfig, SharedSecrets {
   port: number;
+  /** The gateway's public origin: tracking URLs are <publicUrl>/r/<slug>. */
+  publicUrl: string;
+  /** Proxies whose X-Forwarded-For is believed (IPs, CIDRs, loopback, uniquelocal, linklocal). */
+  trustedProxies: string[];
+  /** Where links point until a tenant sets its primary domain. */
+  defaultLinkDomain: string;
 }
 
 export function readLinksConfig(env: EnvReader, options = { standalone: true }): LinksConfig {
-  return Object.freeze({ ...readCommonSubgraphConfig(env, options), port: env.port('LINKS_PORT', 4001) });
+  const publicUrl = env.url('PUBLIC_URL', ['http:', 'https:'], 'http://localhost:4000') ?? 'http://localhost:4000';
+  const domain = env.url('DEFAULT_LINK_DOMAIN', ['http:', 'https:'], 'https://www.example.com') ?? 'https://www.example.com';
+  const trustedProxies = env
+    .string('TRUSTED_PROXIES', 'loopback')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  try {
+    proxyaddr.compile(trustedProxies);
+  } catch (err) {
+    env.problems.push(`TRUSTED_PROXIES must be IPs, CIDRs or loopback/linklocal/uniquelocal, comma-separated: ${(err as Error).message}`);
+  }
+  return Object.freeze({
+    ...readCommonSubgraphConfig(env, options),
+    ...readSharedSecrets(env, options),
+    port: env.port('LINKS_PORT', 4001),
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    trustedProxies,
+    defaultLinkDomain: new URL(domain).origin,
+  });
 }

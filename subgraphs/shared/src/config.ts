@@ -141,3 +141,22 @@ export function readCommonSubgraphConfig(env: EnvReader, options: { standalone: 
     outboxPollMs: env.int('OUTBOX_POLL_MS', 500, 10, 60_000),
   };
 }
+
+/** Secrets shared by services that are not the principal secret: click ids and sealed secrets. */
+export interface SharedSecrets {
+  /** HMAC keys of click ids, current first (links signs, events verifies). */
+  clickIdSecrets: string[];
+  /** Encrypts stored secrets (link token keys, postback signing secrets). */
+  secretsKey: string;
+}
+
+export function readSharedSecrets(env: EnvReader, options: { standalone: boolean }): SharedSecrets {
+  const need = (name: string, why: string) => (options.standalone ? env.required(name, why) : env.optional(name) ?? '');
+  const click = need('CLICK_ID_SECRET', 'signs click ids so events can trust them without asking links (at least 32 characters, the same for links and events)');
+  const secretsKey = need('SECRETS_KEY', 'encrypts stored secrets such as partner-token keys (at least 32 characters; keep it: secrets sealed with it are lost without it)');
+  for (const [name, value] of [['CLICK_ID_SECRET', click], ['SECRETS_KEY', secretsKey]] as const) {
+    if (value && value.length < 32) env.problems.push(`${name} must be at least 32 characters`);
+  }
+  const previous = env.optional('CLICK_ID_SECRET_PREVIOUS');
+  return { clickIdSecrets: [click, previous].filter((s): s is string => !!s), secretsKey };
+}

@@ -15,3 +15,8 @@ export * from './scalars';
 export * from './server';
 export * from './service-main';
 export * from './money';
+export * from './secret-box';
+export * from './time-bucket-sql';
+export * from './click-id';
+export * from './fingerprint';
+export * from './time-buckets';

@@ -81,7 +81,12 @@ export class SubgraphRuntime {
   }
 
   /** Serves the subgraph over HTTP; stopping the server closes the runtime. */
-  serve<C extends object>(schema: GraphQLSchema, port: number, context: (principal: Principal) => C): Promise<RunningService> {
+  serve<C extends object>(
+    schema: GraphQLSchema,
+    port: number,
+    context: (principal: Principal) => C,
+    routes?: (app: import('express').Express) => void,
+  ): Promise<RunningService> {
     return startSubgraphServer({
       name: this.name,
       host: this.config.host,
@@ -92,6 +97,7 @@ export class SubgraphRuntime {
       readiness: this.readiness(),
       close: () => this.close(),
       production: this.config.nodeEnv === 'production',
+      routes,
     }).catch(async (err) => {
       await this.close();
       throw err;

@@ -30,6 +30,8 @@ export interface SubgraphServerOptions<C> {
   /** Closes what the subgraph opened (relay, consumers, data source, bus), after HTTP has drained. */
   close: () => Promise<void>;
   production: boolean;
+  /** Extra HTTP routes outside the graph (the links subgraph's click redirect). */
+  routes?: (app: express.Express) => void;
 }
 
 /**
@@ -96,6 +98,8 @@ export async function startSubgraphServer<C extends object>(opts: SubgraphServer
     const report = await readinessReport(opts.readiness);
     res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not ready', service: opts.name, ...report });
   });
+
+  opts.routes?.(app);
 
   const principals = new WeakMap<express.Request, Principal>();
   app.use('/graphql', async (req, res, next) => {

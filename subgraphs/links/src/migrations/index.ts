@@ -1,3 +1,4 @@
 import { Initial1763596800000 } from './1763596800000-initial';
+import { LinksClicksSettings1763683200000 } from './1763683200000-links-clicks-settings';
 
-export const migrations = [Initial1763596800000];
+export const migrations = [Initial1763596800000, LinksClicksSettings1763683200000];

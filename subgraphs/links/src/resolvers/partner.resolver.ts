@@ -1,10 +1,9 @@
-import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Brackets, EntityManager } from 'typeorm';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Brackets, EntityManager, IsNull } from 'typeorm';
 import {
   assertPartnerVisible,
   badInput,
   conflict,
-  ConnectionType,
   forbidden,
   newId,
   notFound,
@@ -13,15 +12,19 @@ import {
   requireScope,
   toPage,
   validateFirst,
-  Outbox,
   Emit,
 } from '../../../shared/src';
+import { buildLinkUrl } from '../domain/link-url';
+import { PartnerCode } from '../entities/partner-code.entity';
+import { ReferralLink } from '../entities/referral-link.entity';
+import { LinksDeps } from '../services/deps';
+import { ReferralLinkConnection } from './connections';
 import { validatePartnerFields } from '../domain/partner-input';
-import { generateReferralCode, referralCodeKey } from '../domain/referral-code';
+import { generateReferralCode, isValidReferralCode, REFERRAL_CODE_RULE, referralCodeKey } from '../domain/referral-code';
 import { Partner } from '../entities/partner.entity';
 import { LinksContext } from '../loaders';
+import { PartnerConnection } from './connections';
 
-export const PartnerConnection = ConnectionType('Partner', Partner);
 
 @InputType()
 export class CreatePartnerInput {
@@ -42,6 +45,21 @@ export class CreatePartnerInput {
 }
 
 @InputType()
+export class UpdatePartnerInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  email?: string | null;
+
+  @Field(() => String, { nullable: true })
+  externalId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'null removes the upline; a cycle or an unknown partner is refused' })
+  parentId?: string | null;
+}
+
+@InputType()
 export class PartnerFilter {
   @Field(() => ID, { nullable: true, description: 'Only direct children of this partner' })
   parentId?: string | null;
@@ -56,7 +74,7 @@ export function partnerFact(p: Partner) {
 
 @Resolver(() => Partner)
 export class PartnerResolver {
-  constructor(private readonly outbox: Outbox) {}
+  constructor(private readonly deps: LinksDeps) {}
 
   @Query(() => Partner, { nullable: true })
   async partner(@Arg('id', () => ID) id: string, @Ctx() ctx: LinksContext): Promise<Partner> {
@@ -100,7 +118,7 @@ export class PartnerResolver {
     if (ctx.principal.partnerId) throw forbidden('a partner credential cannot create partners', 'partner_scope');
     validatePartnerFields(input, 'input', true);
     const tenantId = ctx.principal.tenantId;
-    return this.outbox.transaction(async (m, emit) => {
+    return this.deps.outbox.transaction(async (m, emit) => {
       const repo = m.getRepository(Partner);
       if (input.parentId) {
         const parent = await repo.findOneBy({ tenantId, id: input.parentId });
@@ -111,7 +129,7 @@ export class PartnerResolver {
         if (taken) throw conflict(`externalId ${input.externalId} already belongs to partner ${taken.id}`, 'input.externalId', 'partner.external_id_taken');
       }
       const code = input.referralCode ?? (await freeCode(m, tenantId));
-      if (input.referralCode && (await repo.findOneBy({ tenantId, referralCodeKey: referralCodeKey(code) }))) {
+      if (input.referralCode && (await m.getRepository(PartnerCode).findOneBy({ tenantId, codeKey: referralCodeKey(code) }))) {
         throw conflict(`referral code ${code} is taken`, 'input.referralCode', 'referral.code_taken');
       }
       const now = new Date();
@@ -128,9 +146,112 @@ export class PartnerResolver {
         updatedAt: now,
       });
       await repo.insert(partner);
+      await m.getRepository(PartnerCode).insert({ tenantId, codeKey: partner.referralCodeKey, code, partnerId: partner.id, createdAt: now, replacedAt: null });
       publishPartner(emit, partner, true);
       return partner;
     });
+  }
+
+
+  @Query(() => Partner, { nullable: true, description: 'The calling partner (a partner credential); null for a tenant credential' })
+  async viewer(@Ctx() ctx: LinksContext): Promise<Partner | null> {
+    requireScope(ctx, 'links:read');
+    if (!ctx.principal.partnerId) return null;
+    return ctx.loaders.partner.load(ctx.principal.partnerId);
+  }
+
+  @Mutation(() => Partner, { description: 'Changes name, email, externalId or parent; omitted fields stay as they are' })
+  async updatePartner(@Arg('id', () => ID) id: string, @Arg('input', () => UpdatePartnerInput) input: UpdatePartnerInput, @Ctx() ctx: LinksContext): Promise<Partner> {
+    requireScope(ctx, 'links:write');
+    if (ctx.principal.partnerId) throw forbidden('a partner credential cannot change partners', 'partner_scope');
+    validatePartnerFields(input, 'input', false);
+    const tenantId = ctx.principal.tenantId;
+    return this.deps.outbox.transaction(async (m, emit) => {
+      const repo = m.getRepository(Partner);
+      const partner = await repo.findOneBy({ tenantId, id });
+      if (!partner) throw notFound(`no partner with id ${id}`, 'id', 'partner_not_found');
+      if (input.parentId !== undefined) {
+        if (input.parentId !== null) await assertNoCycle(m, tenantId, id, input.parentId);
+        partner.parentId = input.parentId;
+      }
+      if (input.externalId !== undefined && input.externalId !== partner.externalId) {
+        const taken = input.externalId ? await repo.findOneBy({ tenantId, externalId: input.externalId }) : null;
+        if (taken) throw conflict(`externalId ${input.externalId} already belongs to partner ${taken.id}`, 'input.externalId', 'partner.external_id_taken');
+        partner.externalId = input.externalId;
+      }
+      if (input.name !== undefined && input.name !== null) partner.name = input.name.trim();
+      if (input.email !== undefined) partner.email = input.email;
+      partner.updatedAt = new Date();
+      await repo.update({ id }, { name: partner.name, email: partner.email, externalId: partner.externalId, parentId: partner.parentId, updatedAt: partner.updatedAt });
+      publishPartner(emit, partner, false);
+      return partner;
+    });
+  }
+
+  @Mutation(() => Partner, {
+    description:
+      'Changes a referral code (FonProxy PATCH /referral/code): 3-30 of A-Z a-z 0-9 _ -, unique per tenant ignoring case. The old code keeps attributing to the partner. Without partnerId, the calling partner.',
+  })
+  async updateReferralCode(@Arg('partnerId', () => ID, { nullable: true }) partnerId: string | null, @Arg('code') code: string, @Ctx() ctx: LinksContext): Promise<Partner> {
+    requireScope(ctx, 'links:write');
+    const id = partnerId ?? ctx.principal.partnerId;
+    if (!id) throw badInput('partnerId is required with a tenant credential', 'partnerId');
+    assertPartnerVisible(ctx, id);
+    if (!isValidReferralCode(code)) throw badInput(REFERRAL_CODE_RULE, 'code', 'referral.code_invalid');
+    const tenantId = ctx.principal.tenantId;
+    return this.deps.outbox.transaction(async (m, emit) => {
+      const repo = m.getRepository(Partner);
+      const partner = await repo.findOneBy({ tenantId, id });
+      if (!partner) throw notFound(`no partner with id ${id}`, 'partnerId', 'partner_not_found');
+      const key = referralCodeKey(code);
+      const codes = m.getRepository(PartnerCode);
+      const holder = await codes.findOneBy({ tenantId, codeKey: key });
+      if (holder && holder.partnerId !== id) throw conflict(`referral code ${code} is taken`, 'code', 'referral.code_taken');
+      if (partner.referralCode === code) return partner;
+      const now = new Date();
+      await codes.update({ tenantId, partnerId: id, replacedAt: IsNull() }, { replacedAt: now });
+      if (holder) await codes.update({ tenantId, codeKey: key }, { code, replacedAt: null });
+      else await codes.insert({ tenantId, codeKey: key, code, partnerId: id, createdAt: now, replacedAt: null });
+      partner.referralCode = code;
+      partner.referralCodeKey = key;
+      partner.updatedAt = now;
+      await repo.update({ id }, { referralCode: code, referralCodeKey: key, updatedAt: now });
+      publishPartner(emit, partner, true);
+      return partner;
+    });
+  }
+
+  @FieldResolver(() => String, { description: "Link to the tenant's site with ref=<code>, from the link settings" })
+  async referralUrl(@Root() partner: Partner, @Ctx() ctx: LinksContext): Promise<string> {
+    const settings = await ctx.loaders.settings.load(partner.tenantId);
+    return buildLinkUrl({ domain: settings.primaryDomain, path: settings.referralPath, ref: partner.referralCode });
+  }
+
+  @FieldResolver(() => [String], { description: 'Every code the partner has had, current first; all of them attribute to it' })
+  async referralCodeHistory(@Root() partner: Partner, @Ctx() ctx: LinksContext): Promise<string[]> {
+    const rows = await ctx.dataSource.getRepository(PartnerCode).find({ where: { tenantId: partner.tenantId, partnerId: partner.id }, order: { createdAt: 'DESC' } });
+    return rows.sort((a, b) => Number(a.replacedAt !== null) - Number(b.replacedAt !== null)).map((r) => r.code);
+  }
+
+  @FieldResolver(() => ReferralLinkConnection, { description: "The partner's referral links, newest first" })
+  links(@Root() partner: Partner, @Args() page: PageArgs, @Ctx() ctx: LinksContext) {
+    requireScope(ctx, 'links:read');
+    return paginateQuery(
+      () => ctx.dataSource.getRepository(ReferralLink).createQueryBuilder('l').where('l.tenant_id = :tenantId AND l.partner_id = :partnerId', { tenantId: partner.tenantId, partnerId: partner.id }),
+      page,
+    );
+  }
+
+  @FieldResolver(() => Int, { description: 'Counted clicks on the partner\'s links; from inclusive, to exclusive' })
+  clickCount(
+    @Root() partner: Partner,
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @Ctx() ctx: LinksContext,
+  ): Promise<number> {
+    requireScope(ctx, 'links:read');
+    if (from && to && from > to) throw badInput('from must be before to', 'from');
+    return ctx.loaders.partnerClicks.load({ id: partner.id, from, to });
   }
 
   @FieldResolver(() => Partner, { nullable: true, description: 'The upline IB' })
@@ -172,7 +293,23 @@ export function publishPartner(emit: Emit, partner: Partner, codeChanged: boolea
 async function freeCode(m: EntityManager, tenantId: string): Promise<string> {
   for (let i = 0; i < 10; i++) {
     const code = generateReferralCode();
-    if (!(await m.getRepository(Partner).findOneBy({ tenantId, referralCodeKey: code }))) return code;
+    if (!(await m.getRepository(PartnerCode).findOneBy({ tenantId, codeKey: code }))) return code;
   }
   throw new Error('could not find a free referral code after 10 attempts');
+}
+
+/** A partner may not become its own ancestor: walk up from the new parent. */
+async function assertNoCycle(m: EntityManager, tenantId: string, id: string, parentId: string): Promise<void> {
+  const repo = m.getRepository(Partner);
+  let cursor: string | null = parentId;
+  for (let depth = 0; cursor; depth++) {
+    if (cursor === id) throw badInput('parentId would make the partner its own upline (a cycle)', 'input.parentId', 'partner.parent_cycle');
+    if (depth > 100) throw badInput('the upline chain is deeper than 100 partners', 'input.parentId', 'partner.parent_too_deep');
+    const p: Partner | null = await repo.findOneBy({ tenantId, id: cursor });
+    if (!p) {
+      if (cursor === parentId) throw badInput(`no partner with id ${parentId} in this tenant to be the parent`, 'input.parentId', 'partner_not_found');
+      break;
+    }
+    cursor = p.parentId;
+  }
 }

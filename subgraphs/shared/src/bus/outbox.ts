@@ -105,7 +105,7 @@ export type Emit = <P>(type: string, tenantId: string, payload: P) => Fact<P>;
 
 export class Outbox {
   constructor(
-    private readonly ds: DataSource,
+    readonly dataSource: DataSource,
     private readonly source: string,
     private readonly onCommit: () => void = () => undefined,
   ) {}
@@ -113,7 +113,7 @@ export class Outbox {
   /** Runs `work` in a transaction; facts it emits are committed with it, then relayed. */
   async transaction<T>(work: (manager: EntityManager, emit: Emit) => Promise<T>): Promise<T> {
     let emitted = 0;
-    const result = await transaction(this.ds, async (manager) => {
+    const result = await transaction(this.dataSource, async (manager) => {
       const facts: Fact[] = [];
       const emit: Emit = (type, tenantId, payload) => {
         const fact = { id: newId('fct'), type, tenantId, occurredAt: new Date().toISOString(), source: this.source, payload };

@@ -1,0 +1,122 @@
+import { isIP } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type * as GeoipLite from 'geoip-lite';
+import proxyaddr from 'proxy-addr';
+import UAParser from 'ua-parser-js';
+import { isbot } from 'isbot';
+
+/**
+ * Who clicked a link, from the facts of the redirect request: the client IP, its
+ * country, and what the user agent says about the device. Recorded on the click for the
+ * click list (attribution audits, fraud) and for geo-routing.
+ */
+export interface Visitor {
+  ip: string | null;
+  country: string | null;
+  deviceType: string;
+  browser: string | null;
+  os: string | null;
+  isBot: boolean;
+}
+
+const compiledTrust = new WeakMap<string[], ReturnType<typeof proxyaddr.compile>>();
+
+/** `::ffff:1.2.3.4` is how a dual-stack socket reports an IPv4 client; store the IPv4. */
+function unmapIPv4(ip: string): string {
+  const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  return m ? m[1] : ip;
+}
+
+/**
+ * The client's IP. X-Forwarded-For is anyone's to write, so it is believed only hop by
+ * hop through trusted proxies: the answer is the right-most address that is not a
+ * trusted proxy (proxy-addr). `trustedProxies` holds IPs, CIDRs or 'loopback',
+ * 'linklocal', 'uniquelocal'; an invalid entry throws (a configuration error).
+ */
+export function clientIp(
+  remoteAddress: string | undefined,
+  forwardedFor: string | undefined,
+  trustedProxies: string[],
+): string | null {
+  // No socket address (the connection is already gone): nothing vouches for the header.
+  if (!remoteAddress) return null;
+  let trust = compiledTrust.get(trustedProxies);
+  if (!trust) {
+    trust = proxyaddr.compile(trustedProxies);
+    compiledTrust.set(trustedProxies, trust);
+  }
+  const req = {
+    socket: { remoteAddress },
+    connection: { remoteAddress },
+    headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+  };
+  const ip = unmapIPv4(proxyaddr(req as unknown as IncomingMessage, trust).trim());
+  // A trusted proxy that forwarded `unknown` or a port-suffixed entry gives no usable IP.
+  return isIP(ip) ? ip : null;
+}
+
+/**
+ * Services that fetch a link to draw a preview when it is pasted into a chat or a post.
+ * Their requests are not visitors, and several of them are not in isbot's list or send
+ * a browser-like user agent.
+ */
+const PREVIEW_FETCHERS = [
+  'facebookexternalhit',
+  'Facebot',
+  'Twitterbot',
+  'Slackbot',
+  'Slack-ImgProxy',
+  'LinkedInBot',
+  'TelegramBot',
+  'Discordbot',
+  'SkypeUriPreview',
+  'Iframely',
+  'Embedly',
+  'redditbot',
+  'Applebot',
+  'Google-InspectionTool',
+  'Pinterestbot',
+  'vkShare',
+  'W3C_Validator',
+  'bitlybot',
+  'Mastodon',
+];
+/**
+ * These are also apps whose in-app browsers append their name to a real browser's user
+ * agent (`... Mobile/15E148 Snapchat/12.56.0.38`): only a user agent that starts with
+ * the name is the fetcher, as isbot does for snapchat and whatsapp.
+ */
+const PREVIEW_FETCHERS_AT_START = ['WhatsApp', 'Snapchat', 'Viber'];
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const PREVIEW_RE = new RegExp(
+  [...PREVIEW_FETCHERS.map(escape), ...PREVIEW_FETCHERS_AT_START.map((n) => `^${escape(n)}`)].join('|'),
+  'i',
+);
+
+let geoip: typeof GeoipLite | undefined;
+
+/**
+ * Loaded on first use: geoip-lite reads its whole database (~100 MB) into memory when
+ * required, which processes that never record a click should not pay for.
+ */
+function countryOf(ip: string): string | null {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  geoip ??= require('geoip-lite') as typeof GeoipLite;
+  return geoip.lookup(ip)?.country || null;
+}
+
+export function describeVisitor(ip: string | null, userAgent: string | null | undefined): Visitor {
+  const ua = userAgent?.trim() ?? '';
+  // Every browser sends a user agent; a request without one is a script.
+  const isBot = ua === '' || isbot(ua) || PREVIEW_RE.test(ua);
+  const parsed = new UAParser(ua).getResult();
+  return {
+    ip,
+    country: ip ? countryOf(ip) : null,
+    deviceType: isBot ? 'bot' : (parsed.device.type ?? 'desktop'),
+    browser: parsed.browser.name ?? null,
+    os: parsed.os.name ?? null,
+    isBot,
+  };
+}

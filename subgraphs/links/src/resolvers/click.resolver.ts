@@ -1,0 +1,107 @@
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { badInput, dateParam, forbidden, notFound, PageArgs, paginateQuery, requireScope, scopedPartnerId } from '../../../shared/src';
+import { Click } from '../entities/click.entity';
+import { Partner } from '../entities/partner.entity';
+import { ReferralLink, Utm } from '../entities/referral-link.entity';
+import { LinksContext } from '../loaders';
+import { captureClick } from '../services/clicks';
+import { LinksDeps } from '../services/deps';
+import { ClickConnection } from './connections';
+
+@InputType()
+export class ClickFilter {
+  @Field(() => ID, { nullable: true })
+  partnerId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  linkId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2' })
+  country?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Inclusive' })
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Exclusive' })
+  to?: Date | null;
+}
+
+@InputType({ description: 'A click seen by your server or the browser SDK' })
+export class RecordClickInput {
+  @Field(() => ID, { nullable: true, description: 'The link; or give slug' })
+  linkId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The link slug (the end of its trackingUrl)' })
+  slug?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The visitor's IP address" })
+  ip?: string | null;
+
+  @Field(() => String, { nullable: true })
+  userAgent?: string | null;
+
+  @Field(() => String, { nullable: true })
+  referrer?: string | null;
+}
+
+const IP_RE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]{2,45})$/;
+
+@Resolver(() => Click)
+export class ClickResolver {
+  constructor(private readonly deps: LinksDeps) {}
+
+  @Query(() => ClickConnection, { description: 'Newest first: IP, country, device, browser, UTM (FYNXT "List clicks")' })
+  clicks(@Arg('filter', () => ClickFilter, { nullable: true }) filter: ClickFilter | null, @Args() page: PageArgs, @Ctx() ctx: LinksContext) {
+    requireScope(ctx, 'links:read');
+    const f = filter ?? {};
+    const partnerId = scopedPartnerId(ctx, f.partnerId);
+    if (f.from && f.to && f.from > f.to) throw badInput('filter.from must be before filter.to', 'filter.from');
+    if (f.country && !/^[A-Za-z]{2}$/.test(f.country)) throw badInput('country must be an ISO 3166-1 alpha-2 code such as GB', 'filter.country');
+    const ds = ctx.dataSource;
+    return paginateQuery(() => {
+      const qb = ds.getRepository(Click).createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId: ctx.principal.tenantId });
+      if (partnerId) qb.andWhere('c.partner_id = :partnerId', { partnerId });
+      if (f.linkId) qb.andWhere('c.link_id = :linkId', { linkId: f.linkId });
+      if (f.country) qb.andWhere('c.country = :country', { country: f.country.toUpperCase() });
+      if (f.from) qb.andWhere('c.created_at >= :from', { from: dateParam(ds, f.from) });
+      if (f.to) qb.andWhere('c.created_at < :to', { to: dateParam(ds, f.to) });
+      return qb;
+    }, page);
+  }
+
+  @Mutation(() => Click, { description: 'Records a click captured by your server or SDK, like GET /r/<slug> does; bots are refused' })
+  async recordClick(@Arg('input', () => RecordClickInput) input: RecordClickInput, @Ctx() ctx: LinksContext): Promise<Click> {
+    requireScope(ctx, 'links:write');
+    if (!input.linkId === !input.slug) throw badInput('give exactly one of linkId and slug', input.linkId ? 'input.slug' : 'input.linkId');
+    if (input.ip && !IP_RE.test(input.ip)) throw badInput('ip must be an IPv4 or IPv6 address', 'input.ip');
+    for (const field of ['userAgent', 'referrer'] as const) {
+      if ((input[field]?.length ?? 0) > 2000) throw badInput(`${field} must be at most 2000 characters`, `input.${field}`);
+    }
+    const link = input.linkId
+      ? await ctx.loaders.link.load(input.linkId)
+      : await ctx.dataSource.getRepository(ReferralLink).findOneBy({ tenantId: ctx.principal.tenantId, slug: input.slug! });
+    if (!link || (ctx.principal.partnerId && link.partnerId !== ctx.principal.partnerId)) {
+      throw notFound('no referral link with that id or slug', input.linkId ? 'input.linkId' : 'input.slug', 'link_not_found');
+    }
+    const outcome = await captureClick(this.deps, link, { ip: input.ip ?? null, userAgent: input.userAgent, referrer: input.referrer }, true);
+    if (!outcome.click) throw badInput('the user agent is a bot or link-preview fetcher; such visits are not counted as clicks', 'input.userAgent', 'click.bot');
+    return outcome.click;
+  }
+
+  @FieldResolver(() => ReferralLink, { nullable: true })
+  link(@Root() click: Click, @Ctx() ctx: LinksContext): Promise<ReferralLink | null> {
+    return ctx.loaders.link.load(click.linkId);
+  }
+
+  @FieldResolver(() => Partner, { nullable: true })
+  async partner(@Root() click: Click, @Ctx() ctx: LinksContext): Promise<Partner | null> {
+    if (ctx.principal.partnerId && ctx.principal.partnerId !== click.partnerId) throw forbidden('not your click');
+    return ctx.loaders.partner.load(click.partnerId);
+  }
+
+  @FieldResolver(() => Utm, { nullable: true })
+  utm(@Root() click: Click): Utm | null {
+    const utm = { source: click.utmSource, medium: click.utmMedium, campaign: click.utmCampaign, term: click.utmTerm, content: click.utmContent };
+    return Object.values(utm).some((v) => v !== null) ? utm : null;
+  }
+}

@@ -1,0 +1,90 @@
+import { Arg, Ctx, Directive, Field, FieldResolver, ID, Int, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
+import { assertPartnerVisible, badInput, bucketSql, dateParam, parseBucket, requireScope } from '../../../shared/src';
+import { autoGranularity, bucketStarts, fillSeries, Granularity as Bucket, resolveRange } from '../../../shared/src/time-buckets';
+import { Click } from '../entities/click.entity';
+import { LinksContext } from '../loaders';
+
+export enum Granularity {
+  HOUR = 'HOUR',
+  DAY = 'DAY',
+  WEEK = 'WEEK',
+  MONTH = 'MONTH',
+  AUTO = 'AUTO',
+}
+registerEnumType(Granularity, {
+  name: 'Granularity',
+  description: 'Bucket size of a referral graph; AUTO picks hour up to 2 days, day up to 90 days, week up to a year, month beyond',
+});
+
+@ObjectType({ description: 'One bucket of a count series: t is the bucket start (UTC)' })
+@Directive('@shareable')
+export class CountPoint {
+  @Field()
+  t: Date;
+
+  @Field(() => Int)
+  v: number;
+}
+
+/** The referral graph (FonProxy GET /referral/graph); each subgraph adds the series it owns. */
+@ObjectType({ description: 'Time series of a partner: clicks (links), registrations (events), income (commissions)' })
+@Directive('@key(fields: "partnerId from to granularity")')
+export class ReferralGraph {
+  @Field(() => ID)
+  partnerId: string;
+
+  @Field({ description: 'Start of the first bucket' })
+  from: Date;
+
+  @Field({ description: 'End of the range (exclusive)' })
+  to: Date;
+
+  @Field(() => Granularity, { description: 'Resolved: never AUTO' })
+  granularity: Granularity;
+
+  tenantId: string;
+}
+
+@Resolver(() => ReferralGraph)
+export class ReferralGraphResolver {
+  @Query(() => ReferralGraph, { description: 'from defaults to 30 days before to, to to now; at most 1000 buckets' })
+  referralGraph(
+    @Arg('partnerId', () => ID, { nullable: true, description: 'Defaults to the calling partner' }) partnerId: string | null,
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @Arg('granularity', () => Granularity, { defaultValue: Granularity.AUTO }) granularity: Granularity,
+    @Ctx() ctx: LinksContext,
+  ): ReferralGraph {
+    requireScope(ctx, 'links:read');
+    const pid = partnerId ?? ctx.principal.partnerId;
+    if (!pid) throw badInput('partnerId is required with a tenant credential', 'partnerId');
+    assertPartnerVisible(ctx, pid);
+    const range = resolveRange(from, to, ctx.now);
+    if (range.from > range.to) throw badInput('from must be before to', 'from');
+    const g: Bucket = granularity === Granularity.AUTO ? autoGranularity(range.from, range.to) : (granularity as Bucket);
+    const starts = bucketStarts(range.from, range.to, g);
+    return { partnerId: pid, from: starts[0], to: range.to, granularity: g as Granularity, tenantId: ctx.principal.tenantId };
+  }
+
+  @FieldResolver(() => [CountPoint], { description: 'Counted clicks per bucket; empty buckets are 0' })
+  async clicks(@Root() graph: ReferralGraph, @Ctx() ctx: LinksContext): Promise<CountPoint[]> {
+    requireScope(ctx, 'links:read');
+    assertPartnerVisible(ctx, graph.partnerId);
+    const g = graph.granularity as Bucket;
+    const from = new Date(graph.from);
+    const to = new Date(graph.to);
+    const starts = bucketStarts(from, to, g);
+    const ds = ctx.dataSource;
+    const rows = await ds
+      .getRepository(Click)
+      .createQueryBuilder('c')
+      .select(bucketSql(ds, 'c.created_at', g), 'bucket')
+      .addSelect('COUNT(*)', 'n')
+      .where('c.tenant_id = :tenantId AND c.partner_id = :partnerId', { tenantId: ctx.principal.tenantId, partnerId: graph.partnerId })
+      .andWhere('c.created_at >= :from AND c.created_at < :to', { from: dateParam(ds, from), to: dateParam(ds, to) })
+      .groupBy('bucket')
+      .getRawMany<{ bucket: string; n: string | number }>();
+    const values = new Map(rows.map((r) => [parseBucket(r.bucket), Number(r.n)]));
+    return fillSeries(starts, g, values, 0).map((p) => ({ t: p.t, v: p.v }));
+  }
+}
