@@ -9,6 +9,7 @@ export interface Demo {
   apiKey: string;
   partnerId: string;
   referralCode: string;
+  trackingUrl: string;
 }
 
 /**
@@ -47,5 +48,13 @@ export async function ensureDemo(gateway: RunningGateway, fixedKey: string | und
     });
     partner = created.createPartner;
   }
-  return { tenantId: DEMO_TENANT_ID, apiKey, partnerId: partner!.id, referralCode: partner!.referralCode };
+  const links = await call('query($p: ID!) { partner(id: $p) { links(first: 1) { nodes { trackingUrl } } } }', { p: partner!.id });
+  let trackingUrl = links.partner.links.nodes[0]?.trackingUrl as string | undefined;
+  if (!trackingUrl) {
+    const created = await call('mutation($i: CreateReferralLinkInput!) { createReferralLink(input: $i) { trackingUrl } }', {
+      i: { partnerId: partner!.id, path: '/open-account', utm: { source: 'demo', medium: 'referral' } },
+    });
+    trackingUrl = created.createReferralLink.trackingUrl as string;
+  }
+  return { tenantId: DEMO_TENANT_ID, apiKey, partnerId: partner!.id, referralCode: partner!.referralCode, trackingUrl };
 }

@@ -78,6 +78,7 @@ export async function startAll(environment: Record<string, string | undefined>):
       `  Demo tenant:      ${demo.tenantId}`,
       `  Demo API key:     ${demo.apiKey}`,
       `  Demo partner:     ${demo.partnerId} (referral code ${demo.referralCode})`,
+      `  Demo link:        ${demo.trackingUrl}`,
       '',
       'First query:',
       `  curl -s ${gateway.url} -H 'content-type: application/json' -H 'x-api-key: ${demo.apiKey}' \\`,

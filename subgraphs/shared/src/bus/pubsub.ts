@@ -123,7 +123,16 @@ export class RedisPubSub implements PubSub {
 
   async ping(): Promise<void> {
     await withTimeout(this.publisher.ping(), PING_TIMEOUT_MS, 'Redis PING timed out');
-    if (this.subscriber.status !== 'ready') throw new Error(`Redis subscriber connection is ${this.subscriber.status}`);
+    // Right after start the subscriber may still be connecting: wait for it, within the timeout.
+    if (this.subscriber.status !== 'ready') {
+      const status = this.subscriber.status;
+      let onReady: () => void = () => undefined;
+      try {
+        await withTimeout(new Promise<void>((resolve) => this.subscriber.once('ready', (onReady = resolve))), PING_TIMEOUT_MS, `Redis subscriber connection is ${status}`);
+      } finally {
+        this.subscriber.off('ready', onReady);
+      }
+    }
   }
 
   async close(): Promise<void> {
