@@ -1,4 +1,3 @@
-import { GraphQLError } from 'graphql';
 import {
   decodeCursor,
   DEFAULT_PAGE_SIZE,
@@ -7,17 +6,8 @@ import {
   toPage,
   validateFirst,
 } from '../../subgraphs/shared/src/connection';
+import { errorOf } from '../helpers/errors';
 
-function errorOf(fn: () => unknown): GraphQLError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown).toBeInstanceOf(GraphQLError);
-  return thrown as GraphQLError;
-}
 
 describe('page size (first)', () => {
   it('defaults to 25 when not given', () => {

@@ -3,19 +3,10 @@ import { attribute } from '../../subgraphs/events/src/domain/attribute';
 import { AttributionMethod, EventType } from '../../subgraphs/events/src/domain/event-types';
 import { FUTURE_SKEW_MS, MAX_STRING, TrackEventFields, validateTrackEvent } from '../../subgraphs/events/src/domain/track-event-input';
 import { requestHash } from '../../subgraphs/events/src/services/track-event';
+import { errorOf } from '../helpers/errors';
 
 const NOW = new Date('2026-03-12T10:45:00.000Z');
 
-function errorOf(fn: () => unknown): GraphQLError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown).toBeInstanceOf(GraphQLError);
-  return thrown as GraphQLError;
-}
 
 /** Validates and returns the param of the BAD_USER_INPUT error thrown. */
 function paramOf(input: TrackEventFields): unknown {

@@ -1,4 +1,3 @@
-import { GraphQLError } from 'graphql';
 import {
   appendParam,
   buildLinkUrl,
@@ -8,17 +7,8 @@ import {
   validatePath,
   validateUtm,
 } from '../../subgraphs/links/src/domain/link-url';
+import { errorOf } from '../helpers/errors';
 
-function errorOf(fn: () => unknown): GraphQLError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown).toBeInstanceOf(GraphQLError);
-  return thrown as GraphQLError;
-}
 
 describe('validatePath', () => {
   it.each([

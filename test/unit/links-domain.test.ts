@@ -1,4 +1,3 @@
-import { GraphQLError } from 'graphql';
 import { validatePartnerFields } from '../../subgraphs/links/src/domain/partner-input';
 import {
   generateReferralCode,
@@ -6,17 +5,8 @@ import {
   REFERRAL_CODE_RULE,
   referralCodeKey,
 } from '../../subgraphs/links/src/domain/referral-code';
+import { errorOf } from '../helpers/errors';
 
-function errorOf(fn: () => unknown): GraphQLError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown).toBeInstanceOf(GraphQLError);
-  return thrown as GraphQLError;
-}
 
 describe('partner referral codes', () => {
   it('accept 3 and 30 characters', () => {

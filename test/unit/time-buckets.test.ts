@@ -1,4 +1,3 @@
-import { GraphQLError } from 'graphql';
 import {
   autoGranularity,
   bucketStart,
@@ -9,21 +8,12 @@ import {
   nextBucket,
   resolveRange,
 } from '../../subgraphs/shared/src/time-buckets';
+import { errorOf } from '../helpers/errors';
 
 const d = (iso: string) => new Date(iso);
 const iso = (x: Date) => x.toISOString();
 const DAY = 86_400_000;
 
-function errorOf(fn: () => unknown): GraphQLError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown).toBeInstanceOf(GraphQLError);
-  return thrown as GraphQLError;
-}
 
 describe('bucketStart', () => {
   it('HOUR is the top of the hour', () => {

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import { DataSource, In } from 'typeorm';
-import { BaseContext, dateParam, Principal } from '../../shared/src';
+import { DataSource } from 'typeorm';
+import { BaseContext, byIdLoader, dateParam, Principal } from '../../shared/src';
 import { EventType } from './domain/event-types';
 import { ReferralEvent } from './entities/referral-event.entity';
 import { Trader } from './entities/trader.entity';
@@ -8,14 +8,6 @@ import { Trader } from './entities/trader.entity';
 export interface EventsContext extends BaseContext {
   dataSource: DataSource;
   loaders: ReturnType<typeof createLoaders>;
-}
-
-function byIds<T extends { id: string }>(ds: DataSource, entity: new () => T, tenantId: string) {
-  return new DataLoader<string, T | null>(async (ids) => {
-    const rows = await ds.getRepository(entity).findBy({ tenantId, id: In([...ids]) } as never);
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
 }
 
 export interface RangeKey {
@@ -28,8 +20,8 @@ export interface RangeKey {
 export function createLoaders(ds: DataSource, principal: Principal) {
   const tenantId = principal.tenantId;
   return {
-    event: byIds(ds, ReferralEvent, tenantId),
-    trader: byIds(ds, Trader, tenantId),
+    event: byIdLoader(ds, ReferralEvent, tenantId),
+    trader: byIdLoader(ds, Trader, tenantId),
     registrationCount: new DataLoader<RangeKey, number, string>(
       async (keys) => {
         // Keys in one batch usually share a range; group so each range costs one query.

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import { DataSource, In } from 'typeorm';
-import { BaseContext, dateParam, Principal } from '../../shared/src';
+import { DataSource } from 'typeorm';
+import { BaseContext, byIdLoader, dateParam, Principal } from '../../shared/src';
 import { Click } from './entities/click.entity';
 import { LinkSettings } from './entities/link-settings.entity';
 import { Partner } from './entities/partner.entity';
@@ -13,14 +13,6 @@ export interface LinksContext extends BaseContext {
   loaders: ReturnType<typeof createLoaders>;
   /** The request's "now": every relative range in one request uses the same instant (and so one query). */
   now: Date;
-}
-
-function byIds<T extends { id: string }>(ds: DataSource, entity: new () => T, tenantId: string) {
-  return new DataLoader<string, T | null>(async (ids) => {
-    const rows = await ds.getRepository(entity).findBy({ tenantId, id: In([...ids]) } as never);
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
 }
 
 export interface CountKey {
@@ -68,9 +60,9 @@ function clickCounts(ds: DataSource, tenantId: string, column: 'partner_id' | 'l
 export function createLoaders(ds: DataSource, principal: Principal, deps: Pick<LinksDeps, 'config'>) {
   const tenantId = principal.tenantId;
   return {
-    partner: byIds(ds, Partner, tenantId),
-    link: byIds(ds, ReferralLink, tenantId),
-    click: byIds(ds, Click, tenantId),
+    partner: byIdLoader(ds, Partner, tenantId),
+    link: byIdLoader(ds, ReferralLink, tenantId),
+    click: byIdLoader(ds, Click, tenantId),
     settings: new DataLoader<string, LinkSettings>(async (tenants) => Promise.all(tenants.map((t) => loadSettings(ds, t, deps.config.defaultLinkDomain)))),
     partnerClicks: clickCounts(ds, tenantId, 'partner_id'),
     linkClicks: clickCounts(ds, tenantId, 'link_id'),

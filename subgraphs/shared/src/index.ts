@@ -20,3 +20,4 @@ export * from './time-bucket-sql';
 export * from './click-id';
 export * from './fingerprint';
 export * from './time-buckets';
+export * from './loaders';
