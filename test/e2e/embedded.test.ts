@@ -5,6 +5,7 @@ import path from 'node:path';
 import { run, Stack, startEmbedded, waitFor } from '../helpers/harness';
 import { defineSliceTests } from './slice';
 import { defineLinksTests } from './links';
+import { defineEventsTests } from './events';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -17,6 +18,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
 
   defineSliceTests(() => stack);
   defineLinksTests(() => stack);
+  defineEventsTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

@@ -3,6 +3,7 @@ import { Stack, startDistributed, startEmbedded } from '../helpers/harness';
 import { describeWithPostgresAndRedis, postgresUrl, redisUrl, uniquePrefix } from '../helpers/services';
 import { defineSliceTests } from './slice';
 import { defineLinksTests } from './links';
+import { defineEventsTests } from './events';
 import Redis from 'ioredis';
 
 /** A database of its own per suite, so runs never see each other's rows. */
@@ -49,6 +50,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
 
   defineSliceTests(() => stack);
   defineLinksTests(() => stack);
+  defineEventsTests(() => stack);
 
   it('each subgraph keeps its tables in its own PostgreSQL schema, created by migrations', async () => {
     const c = new Client({ connectionString: db.url });

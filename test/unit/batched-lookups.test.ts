@@ -17,6 +17,9 @@ import { PartnerRef, ReferralCodeOwner } from '../../subgraphs/events/src/entiti
 import { createLoaders as eventsLoaders } from '../../subgraphs/events/src/loaders';
 import { migrations as eventsMigrations } from '../../subgraphs/events/src/migrations';
 import { buildEventsSchema } from '../../subgraphs/events/src/schema';
+import { EventsConfig } from '../../subgraphs/events/src/config';
+import { ForexTransaction, TradingActivityDay } from '../../subgraphs/events/src/entities/forex.entity';
+import { RecentClick, TenantSettings } from '../../subgraphs/events/src/entities/read-models.entity';
 import { Commission } from '../../subgraphs/commissions/src/entities/commission.entity';
 import { createLoaders as commissionsLoaders } from '../../subgraphs/commissions/src/loaders';
 import { migrations as commissionsMigrations } from '../../subgraphs/commissions/src/migrations';
@@ -120,22 +123,22 @@ describe('events: 500 events, traders and partner counters by reference', () => 
   let queries: QueryCounter;
   let server: ApolloServer<any>;
   beforeAll(async () => {
-    ({ dataSource: ds, queries } = await open('events', [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef], eventsMigrations));
+    ({ dataSource: ds, queries } = await open('events', [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay], eventsMigrations));
     const now = new Date();
     const traders = ids('trd').map((id, i) => ({ id, tenantId: TENANT, email: `t${i}@x.io`, emailKey: `t${i}@x.io`, name: null, externalId: null, partnerId: ids('prt')[i], attribution: AttributionMethod.REFERRAL_CODE, createdAt: now }));
-    const events = ids('evt').map((id, i) => ({ id, tenantId: TENANT, eventType: EventType.REGISTRATION, partnerId: ids('prt')[i % 10], traderId: ids('trd')[i], attribution: AttributionMethod.REFERRAL_CODE, isConversion: true, isDuplicate: false, occurredAt: now, createdAt: now }));
+    const events = ids('evt').map((id, i) => ({ id, tenantId: TENANT, position: String(i + 1), eventType: EventType.REGISTRATION, partnerId: ids('prt')[i % 10], traderId: ids('trd')[i], attribution: AttributionMethod.REFERRAL_CODE, isConversion: true, isDuplicate: false, occurredAt: now, createdAt: now }));
     for (let i = 0; i < N; i += 100) {
       await ds.getRepository(Trader).insert(traders.slice(i, i + 100));
       await ds.getRepository(ReferralEvent).insert(events.slice(i, i + 100));
     }
-    server = new ApolloServer({ schema: await buildEventsSchema(new Outbox(ds, 'events')) });
+    server = new ApolloServer({ schema: await buildEventsSchema({ outbox: new Outbox(ds, 'events'), config: { clickIdSecrets: ['s'.repeat(32)] } as EventsConfig }) });
     await server.start();
   });
   afterAll(async () => {
     await server.stop();
     await ds.destroy();
   });
-  const ctx = () => ({ principal, dataSource: ds, loaders: eventsLoaders(ds, principal) });
+  const ctx = () => ({ principal, dataSource: ds, loaders: eventsLoaders(ds, principal), now: new Date() });
 
   it('500 events cost one query for the events and one for their traders', async () => {
     const statements = counted(queries);

@@ -3,7 +3,7 @@ import {
   bucketStart,
   bucketStarts,
   fillSeries,
-  Granularity,
+  BucketSize,
   MAX_BUCKETS,
   nextBucket,
   resolveRange,
@@ -50,7 +50,7 @@ describe('bucketStart', () => {
 });
 
 describe('nextBucket', () => {
-  it.each<[Granularity, string, string]>([
+  it.each<[BucketSize, string, string]>([
     ['HOUR', '2026-03-12T23:00:00Z', '2026-03-13T00:00:00.000Z'],
     ['DAY', '2026-01-31T00:00:00Z', '2026-02-01T00:00:00.000Z'],
     ['DAY', '2024-02-28T00:00:00Z', '2024-02-29T00:00:00.000Z'],

@@ -1,9 +1,9 @@
-import { CommonSubgraphConfig, EnvReader, readCommonSubgraphConfig } from '../../shared/src';
+import { CommonSubgraphConfig, EnvReader, readCommonSubgraphConfig, readSharedSecrets, SharedSecrets } from '../../shared/src';
 
-export interface EventsConfig extends CommonSubgraphConfig {
+export interface EventsConfig extends CommonSubgraphConfig, SharedSecrets {
   port: number;
 }
 
 export function readEventsConfig(env: EnvReader, options = { standalone: true }): EventsConfig {
-  return Object.freeze({ ...readCommonSubgraphConfig(env, options), port: env.port('EVENTS_PORT', 4002) });
+  return Object.freeze({ ...readCommonSubgraphConfig(env, options), ...readSharedSecrets(env, options), port: env.port('EVENTS_PORT', 4002) });
 }

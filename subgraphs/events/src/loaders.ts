@@ -8,7 +8,17 @@ import { Trader } from './entities/trader.entity';
 export interface EventsContext extends BaseContext {
   dataSource: DataSource;
   loaders: ReturnType<typeof createLoaders>;
+  /** The request's "now": relative ranges in one request share it (and so one query). */
+  now: Date;
 }
+
+export interface LinkEventsKey {
+  linkId: string;
+  from: Date;
+  eventType: EventType | null;
+  conversionsOnly: boolean;
+}
+const linkEventsGroup = (k: LinkEventsKey) => `${k.from.toISOString()}|${k.eventType ?? ''}|${k.conversionsOnly}`;
 
 export interface RangeKey {
   partnerId: string;
@@ -52,6 +62,31 @@ export function createLoaders(ds: DataSource, principal: Principal) {
         return keys.map((k) => counts.get(rangeKey(k)) ?? 0);
       },
       { cacheKeyFn: rangeKey },
+    ),
+    /** Event counters of many links: one GROUP BY per distinct (range, type, conversions) combination. */
+    linkEvents: new DataLoader<LinkEventsKey, number, string>(
+      async (keys) => {
+        const groups = new Map<string, LinkEventsKey[]>();
+        for (const k of keys) groups.set(linkEventsGroup(k), [...(groups.get(linkEventsGroup(k)) ?? []), k]);
+        const counts = new Map<string, number>();
+        for (const [group, members] of groups) {
+          const { from, eventType, conversionsOnly } = members[0];
+          const qb = ds
+            .getRepository(ReferralEvent)
+            .createQueryBuilder('e')
+            .select('e.link_id', 'linkId')
+            .addSelect('COUNT(*)', 'n')
+            .where('e.tenant_id = :tenantId', { tenantId })
+            .andWhere('e.link_id IN (:...ids)', { ids: members.map((k) => k.linkId) })
+            .andWhere('e.occurred_at >= :from', { from: dateParam(ds, from) })
+            .groupBy('e.link_id');
+          if (eventType) qb.andWhere('e.event_type = :eventType', { eventType });
+          if (conversionsOnly) qb.andWhere('e.is_conversion = :conv', { conv: true });
+          for (const row of await qb.getRawMany<{ linkId: string; n: string | number }>()) counts.set(`${row.linkId}|${group}`, Number(row.n));
+        }
+        return keys.map((k) => counts.get(`${k.linkId}|${linkEventsGroup(k)}`) ?? 0);
+      },
+      { cacheKeyFn: (k) => `${k.linkId}|${linkEventsGroup(k)}` },
     ),
   };
 }

@@ -1,27 +1,45 @@
 import { GraphQLSchema } from 'graphql';
-import { buildFederatedSchema, Outbox } from '../../shared/src';
+import { buildFederatedSchema } from '../../shared/src';
+import { ReferralLink } from './external/links';
+import { Partner } from './external/partner';
+import { ReferralGraph } from './external/referral-graph';
 import { EventsContext } from './loaders';
 import { PartnerEventsResolver, ReferralEventResolver } from './resolvers/event.resolver';
+import { ForexResolver } from './resolvers/forex.resolver';
+import { GraphRegistrationsResolver, LinkEventCountsResolver } from './resolvers/link-stats.resolver';
+import { EventSettingsResolver } from './resolvers/settings.resolver';
 import { TraderResolver } from './resolvers/trader.resolver';
+import { EventsDeps } from './services/deps';
 
-/** The events subgraph schema; `outbox` is null when only the SDL is wanted (npm run schema). */
-export function buildEventsSchema(outbox: Outbox | null): Promise<GraphQLSchema> {
-  const partnerVisible = (ctx: EventsContext, id: string) => !ctx.principal.partnerId || ctx.principal.partnerId === id;
+/** The events subgraph schema; `deps` is null when only the SDL is wanted (npm run schema). */
+export function buildEventsSchema(deps: EventsDeps | null): Promise<GraphQLSchema> {
+  const d = deps as EventsDeps;
+  const partnerVisible = (ctx: EventsContext, id: string | null) => !ctx.principal.partnerId || ctx.principal.partnerId === id;
   return buildFederatedSchema(
-    { resolvers: [ReferralEventResolver, TraderResolver, PartnerEventsResolver], instances: [new ReferralEventResolver(outbox as Outbox)] },
+    {
+      resolvers: [ReferralEventResolver, TraderResolver, PartnerEventsResolver, EventSettingsResolver, LinkEventCountsResolver, GraphRegistrationsResolver, ForexResolver],
+      orphanedTypes: [Partner, ReferralLink, ReferralGraph],
+      instances: [new ReferralEventResolver(d), new EventSettingsResolver(d), new ForexResolver(d)],
+    },
     {
       Partner: { __resolveReference: (ref: { id: string }, ctx: EventsContext) => (partnerVisible(ctx, ref.id) ? { id: ref.id } : null) },
       ReferralEvent: {
         __resolveReference: async (ref: { id: string }, ctx: EventsContext) => {
           const e = await ctx.loaders.event.load(ref.id);
-          return e && (!e.partnerId || partnerVisible(ctx, e.partnerId)) ? e : null;
+          return e && partnerVisible(ctx, e.partnerId) ? e : null;
         },
       },
       Trader: {
         __resolveReference: async (ref: { id: string }, ctx: EventsContext) => {
           const t = await ctx.loaders.trader.load(ref.id);
-          return t && (!t.partnerId || partnerVisible(ctx, t.partnerId)) ? t : null;
+          return t && partnerVisible(ctx, t.partnerId) ? t : null;
         },
+      },
+      // Visibility of links is decided by links; counters are filtered by tenant.
+      ReferralLink: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+      ReferralGraph: {
+        __resolveReference: (ref: { partnerId: string; from: string; to: string; granularity: string }, ctx: EventsContext) =>
+          partnerVisible(ctx, ref.partnerId) ? ref : null,
       },
     },
   );

@@ -1,22 +1,27 @@
 import { RunningService, SharedInfra, SubgraphRuntime } from '../../shared/src';
 import { EventsConfig } from './config';
 import { startReadModelConsumers } from './consumers/read-models';
+import { ForexTransaction, TradingActivityDay } from './entities/forex.entity';
+import { RecentClick, TenantSettings } from './entities/read-models.entity';
 import { PartnerRef, ReferralCodeOwner } from './entities/referral-code-owner.entity';
 import { ReferralEvent } from './entities/referral-event.entity';
 import { Trader } from './entities/trader.entity';
 import { createLoaders, EventsContext } from './loaders';
 import { migrations } from './migrations';
 import { buildEventsSchema } from './schema';
+import { EventsDeps } from './services/deps';
 
-export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef];
+export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay];
 
 export async function start(config: EventsConfig, shared: SharedInfra = {}): Promise<RunningService> {
   const runtime = await SubgraphRuntime.open('events', config, entities, migrations, shared);
   startReadModelConsumers(runtime);
-  const schema = await buildEventsSchema(runtime.outbox);
+  const deps: EventsDeps = { outbox: runtime.outbox, config };
+  const schema = await buildEventsSchema(deps);
   return runtime.serve<EventsContext>(schema, config.port, (principal) => ({
     principal,
     dataSource: runtime.dataSource,
     loaders: createLoaders(runtime.dataSource, principal),
+    now: new Date(),
   }));
 }

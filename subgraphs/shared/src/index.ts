@@ -21,3 +21,4 @@ export * from './click-id';
 export * from './fingerprint';
 export * from './time-buckets';
 export * from './loaders';
+export * from './graph-types';

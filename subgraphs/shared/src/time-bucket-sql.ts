@@ -1,12 +1,12 @@
 import { DataSource } from 'typeorm';
-import type { Granularity } from './time-buckets';
+import type { BucketSize } from './time-buckets';
 
 /**
  * SQL that truncates a timestamp column to its UTC bucket start, as text the caller
  * parses with `parseBucket`, so series are grouped by the database (one row per
  * bucket) on both drivers. Weeks start on Monday (ISO), as in time-buckets.ts.
  */
-export function bucketSql(ds: DataSource, column: string, g: Granularity): string {
+export function bucketSql(ds: DataSource, column: string, g: BucketSize): string {
   if (ds.options.type === 'postgres') {
     const unit = { HOUR: 'hour', DAY: 'day', WEEK: 'week', MONTH: 'month' }[g];
     return `to_char(date_trunc('${unit}', ${column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS')`;

@@ -5,7 +5,7 @@ import { badInput } from './errors';
  * auto). Everything is UTC so that every tenant, subgraph and database agrees on where
  * a bucket starts; weeks are ISO weeks (Monday first).
  */
-export type Granularity = 'HOUR' | 'DAY' | 'WEEK' | 'MONTH';
+export type BucketSize = 'HOUR' | 'DAY' | 'WEEK' | 'MONTH';
 
 /** Enough for any chart; more would only be a slow query and an unreadable graph. */
 export const MAX_BUCKETS = 1000;
@@ -16,7 +16,7 @@ const WEEK_MS = 7 * DAY_MS;
 const DEFAULT_RANGE_MS = 30 * DAY_MS;
 
 /** The finest granularity that keeps a typical chart between ~48 and a few hundred points. */
-export function autoGranularity(from: Date, to: Date): Granularity {
+export function autoGranularity(from: Date, to: Date): BucketSize {
   const span = to.getTime() - from.getTime();
   if (span <= 2 * DAY_MS) return 'HOUR';
   if (span <= 90 * DAY_MS) return 'DAY';
@@ -24,7 +24,7 @@ export function autoGranularity(from: Date, to: Date): Granularity {
   return 'MONTH';
 }
 
-export function bucketStart(d: Date, g: Granularity): Date {
+export function bucketStart(d: Date, g: BucketSize): Date {
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth();
   const day = d.getUTCDate();
@@ -42,7 +42,7 @@ export function bucketStart(d: Date, g: Granularity): Date {
 }
 
 /** The start of the bucket after the one containing `start`. */
-export function nextBucket(start: Date, g: Granularity): Date {
+export function nextBucket(start: Date, g: BucketSize): Date {
   const s = bucketStart(start, g);
   switch (g) {
     case 'HOUR':
@@ -58,7 +58,7 @@ export function nextBucket(start: Date, g: Granularity): Date {
 }
 
 /** How many buckets bucketStarts would return, without building them. */
-function bucketCount(first: Date, to: Date, g: Granularity): number {
+function bucketCount(first: Date, to: Date, g: BucketSize): number {
   const span = to.getTime() - first.getTime();
   switch (g) {
     case 'HOUR':
@@ -80,7 +80,7 @@ function bucketCount(first: Date, to: Date, g: Granularity): number {
  * (exclusive). An empty range (from == to) is the one bucket containing `from`, so a
  * chart always has a point to draw.
  */
-export function bucketStarts(from: Date, to: Date, g: Granularity): Date[] {
+export function bucketStarts(from: Date, to: Date, g: BucketSize): Date[] {
   if (Number.isNaN(from.getTime())) throw badInput('from is not a valid date', 'from');
   if (Number.isNaN(to.getTime())) throw badInput('to is not a valid date', 'to');
   if (from.getTime() > to.getTime()) throw badInput('from must be before to', 'from');
@@ -117,7 +117,7 @@ export function resolveRange(
  * local time zone, Sunday weeks): its value would silently vanish, so it is an error.
  * Aligned keys outside `starts` are ignored.
  */
-export function fillSeries<V>(starts: Date[], g: Granularity, values: Map<number, V>, zero: V): { t: Date; v: V }[] {
+export function fillSeries<V>(starts: Date[], g: BucketSize, values: Map<number, V>, zero: V): { t: Date; v: V }[] {
   for (const key of values.keys()) {
     if (bucketStart(new Date(key), g).getTime() !== key) {
       throw new Error(`fillSeries: key ${key} is not the start of a ${g} bucket`);

@@ -28,6 +28,8 @@ export enum AttributionMethod {
   REFERRAL_CODE = 'REFERRAL_CODE',
   TRADER_FIRST_TOUCH = 'TRADER_FIRST_TOUCH',
   FINGERPRINT = 'FINGERPRINT',
+  /** The broker named the partner itself: a forex customer's affiliate_id (Track360). */
+  AFFILIATE_ID = 'AFFILIATE_ID',
   NONE = 'NONE',
 }
 registerEnumType(AttributionMethod, { name: 'AttributionMethod', description: 'The signal that attributed the event' });

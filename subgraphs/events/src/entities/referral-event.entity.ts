@@ -26,6 +26,24 @@ export class ReferralEvent {
   @Column({ name: 'partner_id', type: 'varchar', nullable: true })
   partnerId: string | null;
 
+  /** Per-tenant stream position, assigned in commit order (see services/track-event.ts). */
+  @Column({ type: 'bigint' })
+  position: string;
+
+  @Column({ name: 'click_id', type: 'varchar', nullable: true })
+  clickId: string | null;
+
+  @Column({ name: 'link_id', type: 'varchar', nullable: true })
+  linkId: string | null;
+
+  /** SHA-256 of IP and user agent when both were sent (fingerprint attribution). */
+  @Column({ type: 'varchar', nullable: true })
+  fingerprint: string | null;
+
+  /** What derived the event: `api` (trackEvent), `kyc` or `forex`. */
+  @Column({ type: 'varchar', default: 'api' })
+  source: string;
+
   @Column({ name: 'trader_id', type: 'varchar', nullable: true })
   traderId: string | null;
 

@@ -61,6 +61,23 @@ export class Trader {
   @Field(() => Date, { nullable: true })
   signupAt: Date | null;
 
+  @Column({ name: 'sales_status', type: 'varchar', nullable: true })
+  @Field(() => String, { nullable: true, description: "The broker's sales pipeline status (Track360 sales_status_id)" })
+  salesStatus: string | null;
+
+  @Column({ name: 'tracking_data', type: 'varchar', nullable: true })
+  @Field(() => String, { nullable: true, description: 'Track360 tracking_data, kept as sent' })
+  trackingData: string | null;
+
+  /** The affiliate_id a forex customer record named (a partner externalId). */
+  @Column({ name: 'affiliate_id', type: 'varchar', nullable: true })
+  @Field(() => String, { nullable: true, description: 'The affiliate_id of the forex customer record' })
+  affiliateId: string | null;
+
+  @Column({ name: 'last_modified_at', type: Date, nullable: true })
+  @Field(() => Date, { nullable: true, description: 'last_modified_date of the forex customer record' })
+  lastModifiedAt: Date | null;
+
   @Column({ name: 'created_at' })
   createdAt: Date;
 }

@@ -1,3 +1,4 @@
 import { Initial1763596800000 } from './1763596800000-initial';
+import { AttributionForex1763683200000 } from './1763683200000-attribution-forex';
 
-export const migrations = [Initial1763596800000];
+export const migrations = [Initial1763596800000, AttributionForex1763683200000];

@@ -1,5 +1,8 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { assertPartnerVisible, badInput, ConnectionType, forbidden, notFound, Outbox, PageArgs, requireScope, scopedPartnerId } from '../../../shared/src';
+import { assertPartnerVisible, badInput, ConnectionType, forbidden, notFound, PageArgs, requireScope, scopedPartnerId } from '../../../shared/src';
+import { encodeEventCursor } from '../domain/event-cursor';
+import { Click, ReferralLink } from '../external/links';
+import { EventsDeps } from '../services/deps';
 import { validateTrackEvent } from '../domain/track-event-input';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { Trader } from '../entities/trader.entity';
@@ -13,7 +16,7 @@ export const ReferralEventConnection = ConnectionType('ReferralEvent', ReferralE
 
 @Resolver(() => ReferralEvent)
 export class ReferralEventResolver {
-  constructor(private readonly outbox: Outbox) {}
+  constructor(private readonly deps: EventsDeps) {}
 
   @Query(() => ReferralEvent, { nullable: true })
   async event(@Arg('id', () => ID) id: string, @Ctx() ctx: EventsContext): Promise<ReferralEvent> {
@@ -44,12 +47,27 @@ export class ReferralEventResolver {
     if (idempotencyKey !== null && idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 255)) {
       throw badInput('idempotencyKey must be 1-255 characters', 'idempotencyKey');
     }
-    return trackEvent(this.outbox, ctx.principal.tenantId, { ...input }, idempotencyKey ?? null);
+    return trackEvent(this.deps.outbox, ctx.principal.tenantId, { ...input }, idempotencyKey ?? null, this.deps.config.clickIdSecrets);
   }
 
   @FieldResolver(() => Partner, { nullable: true, description: 'The attributed partner' })
   partner(@Root() event: ReferralEvent): Partner | null {
     return event.partnerId ? { id: event.partnerId } : null;
+  }
+
+  @FieldResolver(() => Click, { nullable: true, description: 'The click that attributed the event (click id or fingerprint)' })
+  click(@Root() event: ReferralEvent): Click | null {
+    return event.clickId ? { id: event.clickId } : null;
+  }
+
+  @FieldResolver(() => ReferralLink, { nullable: true })
+  link(@Root() event: ReferralEvent): ReferralLink | null {
+    return event.linkId ? { id: event.linkId } : null;
+  }
+
+  @FieldResolver(() => String, { description: 'Stream position, ordered by commit within the tenant; resume subscriptions after it' })
+  cursor(@Root() event: ReferralEvent): string {
+    return encodeEventCursor(event.position);
   }
 
   @FieldResolver(() => Trader, { nullable: true })

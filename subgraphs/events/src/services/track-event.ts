@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { conflict, Emit, newId, Outbox } from '../../../shared/src';
-import { attribute } from '../domain/attribute';
+import { conflict, dateParam, decodeClickId, Emit, fingerprint, isPostgres, newId, Outbox, sql } from '../../../shared/src';
+import { attribute, Attribution } from '../domain/attribute';
 import { AttributionMethod, DEFAULT_CONVERSION_TYPES, EventType } from '../domain/event-types';
 import { TrackEventFields } from '../domain/track-event-input';
+import { RecentClick, TenantSettings } from '../entities/read-models.entity';
 import { PartnerRef, ReferralCodeOwner } from '../entities/referral-code-owner.entity';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { Trader } from '../entities/trader.entity';
+
+export const DEFAULT_ATTRIBUTION_WINDOW_HOURS = 24;
 
 /** Stable hash of an input, to tell a replayed idempotency key from a reused one. */
 export function requestHash(input: TrackEventFields): string {
@@ -18,14 +21,18 @@ export function requestHash(input: TrackEventFields): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
-function eventFact(e: ReferralEvent, trader: Trader | null) {
+/** The `event.recorded` fact: what commissions, postbacks and live subscribers need. */
+export function eventFact(e: ReferralEvent, trader: Trader | null) {
   return {
     event: {
       id: e.id,
+      cursor: e.position,
       eventType: e.eventType,
       customEventName: e.customEventName,
       partnerId: e.partnerId,
       traderId: e.traderId,
+      clickId: e.clickId,
+      linkId: e.linkId,
       attribution: e.attribution,
       amount: e.amount,
       currency: e.currency,
@@ -34,17 +41,111 @@ function eventFact(e: ReferralEvent, trader: Trader | null) {
       productId: e.productId,
       isConversion: e.isConversion,
       isDuplicate: e.isDuplicate,
+      source: e.source,
       timestamp: e.occurredAt.toISOString(),
     },
-    trader: trader && { id: trader.id, email: trader.email, externalId: trader.externalId, partnerId: trader.partnerId },
+    trader: trader && { id: trader.id, email: trader.email, name: trader.name, externalId: trader.externalId, partnerId: trader.partnerId, country: trader.country },
   };
+}
+
+export interface RecordOptions {
+  source: 'api' | 'forex' | 'kyc';
+  idempotencyKey?: string | null;
+  requestHash?: string | null;
+  /** The trader, when the caller already has it (forex records). */
+  trader?: Trader | null;
+  /** An attribution decided by the producer (a KYC approval names the code owner). */
+  attribution?: Attribution;
+  clickIdSecrets: string[];
 }
 
 /**
  * The core write: finds or creates the trader, attributes, flags, stores the event and
- * its `event.recorded` fact in one transaction.
+ * its `event.recorded` fact in the caller's transaction.
  */
-export async function trackEvent(outbox: Outbox, tenantId: string, input: TrackEventFields, idempotencyKey: string | null): Promise<ReferralEvent> {
+export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string, input: TrackEventFields, opts: RecordOptions): Promise<ReferralEvent> {
+  const now = new Date();
+  const occurredAt = input.occurredAt ?? now;
+  const trader = opts.trader !== undefined ? opts.trader : await findOrCreateTrader(m, tenantId, input, occurredAt);
+  const settings = await m.getRepository(TenantSettings).findOneBy({ tenantId });
+  const click = input.clickId ? decodeClickId(input.clickId, tenantId, opts.clickIdSecrets) : null;
+  const fp = fingerprint(input.ip, input.userAgent);
+  let fingerprintClick: RecentClick | null = null;
+  const needFingerprint = !opts.attribution && !click && !trader?.partnerId && fp;
+  const codePartnerId = !opts.attribution && !click && input.referralCode ? await partnerForCode(m, tenantId, input.referralCode) : null;
+  if (needFingerprint && !codePartnerId) {
+    const windowMs = (settings?.attributionWindowHours ?? DEFAULT_ATTRIBUTION_WINDOW_HOURS) * 3600_000;
+    fingerprintClick = await latestClick(m, tenantId, fp!, new Date(occurredAt.getTime() - windowMs), occurredAt);
+  }
+  const attribution =
+    opts.attribution ??
+    attribute({ clickPartnerId: click?.partnerId, codePartnerId, traderPartnerId: trader?.partnerId, fingerprintPartnerId: fingerprintClick?.partnerId });
+  const viaClick = attribution.method === AttributionMethod.CLICK_ID ? click : null;
+  const viaFingerprint = attribution.method === AttributionMethod.FINGERPRINT ? fingerprintClick : null;
+
+  if (trader && !trader.partnerId && attribution.partnerId) {
+    // First touch: the trader keeps this partner from now on.
+    trader.partnerId = attribution.partnerId;
+    trader.attribution = attribution.method;
+    await m.getRepository(Trader).update({ id: trader.id }, { partnerId: trader.partnerId, attribution: trader.attribution });
+  }
+
+  const isDuplicate = trader ? await hasSameEvent(m, tenantId, trader.id, input.eventType, input.customEventName ?? null) : false;
+  const conversionTypes = settings?.conversionEventTypes ? new Set(settings.conversionEventTypes) : DEFAULT_CONVERSION_TYPES;
+  const event = m.getRepository(ReferralEvent).create({
+    id: newId('evt'),
+    tenantId,
+    eventType: input.eventType,
+    customEventName: input.customEventName ?? null,
+    partnerId: attribution.partnerId,
+    traderId: trader?.id ?? null,
+    position: String(await nextPosition(m, tenantId)),
+    clickId: viaClick ? input.clickId! : viaFingerprint?.clickId ?? null,
+    linkId: viaClick?.linkId ?? viaFingerprint?.linkId ?? null,
+    fingerprint: fp,
+    source: opts.source,
+    attribution: attribution.method,
+    amount: input.amount ?? null,
+    currency: input.currency ?? null,
+    paymentMethod: input.paymentMethod ?? null,
+    subscriptionStatus: input.subscriptionStatus ?? null,
+    productId: input.productId ?? null,
+    isDuplicate,
+    isConversion: attribution.method !== AttributionMethod.NONE && !isDuplicate && conversionTypes.has(input.eventType),
+    idempotencyKey: opts.idempotencyKey ?? null,
+    requestHash: opts.idempotencyKey ? opts.requestHash ?? null : null,
+    occurredAt,
+    createdAt: now,
+  });
+  await m.getRepository(ReferralEvent).insert(event);
+  emit('event.recorded', tenantId, eventFact(event, trader));
+  return event;
+}
+
+/**
+ * Positions are per tenant and must follow commit order so a subscriber resuming after
+ * position N never misses an event committed later with a smaller one. PostgreSQL:
+ * a transaction-scoped advisory lock per tenant serialises the assignment until commit.
+ * SQLite: transactions already take turns.
+ */
+async function nextPosition(m: EntityManager, tenantId: string): Promise<number> {
+  if (isPostgres(m.connection)) await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`events:${tenantId}`]);
+  const [row] = await m.query(sql(m, 'SELECT COALESCE(MAX(position), 0) AS p FROM events WHERE tenant_id = ?'), [tenantId]);
+  return Number(row.p) + 1;
+}
+
+async function latestClick(m: EntityManager, tenantId: string, fp: string, from: Date, to: Date): Promise<RecentClick | null> {
+  return m
+    .getRepository(RecentClick)
+    .createQueryBuilder('c')
+    .where('c.tenant_id = :tenantId AND c.fingerprint = :fp', { tenantId, fp })
+    .andWhere('c.created_at >= :from AND c.created_at <= :to', { from: dateParam(m.connection, from), to: dateParam(m.connection, new Date(to.getTime() + 60_000)) })
+    .orderBy('c.created_at', 'DESC')
+    .getOne();
+}
+
+/** trackEvent: validation is done by the caller; this adds idempotency around recordEvent. */
+export async function trackEvent(outbox: Outbox, tenantId: string, input: TrackEventFields, idempotencyKey: string | null, clickIdSecrets: string[]): Promise<ReferralEvent> {
   const hash = requestHash(input);
   const replay = async (m: EntityManager) => {
     if (!idempotencyKey) return null;
@@ -59,7 +160,7 @@ export async function trackEvent(outbox: Outbox, tenantId: string, input: TrackE
     outbox.transaction(async (m, emit) => {
       const previous = await replay(m);
       if (previous) return previous;
-      return recordEvent(m, emit, tenantId, input, idempotencyKey, hash);
+      return recordEvent(m, emit, tenantId, input, { source: 'api', idempotencyKey, requestHash: hash, clickIdSecrets });
     });
   try {
     return await attempt();
@@ -70,59 +171,12 @@ export async function trackEvent(outbox: Outbox, tenantId: string, input: TrackE
   }
 }
 
-function isUniqueViolation(err: unknown): boolean {
+export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return e?.code === '23505' || /UNIQUE constraint failed/.test(e?.message ?? '');
 }
 
-async function recordEvent(
-  m: EntityManager,
-  emit: Emit,
-  tenantId: string,
-  input: TrackEventFields,
-  idempotencyKey: string | null,
-  hash: string,
-): Promise<ReferralEvent> {
-  const now = new Date();
-  const occurredAt = input.occurredAt ?? now;
-  const trader = await findOrCreateTrader(m, tenantId, input, occurredAt);
-  const codePartnerId = input.referralCode ? await partnerForCode(m, tenantId, input.referralCode) : null;
-  const attribution = attribute({ codePartnerId, traderPartnerId: trader?.partnerId });
-
-  if (trader && !trader.partnerId && attribution.partnerId) {
-    // First touch: the trader keeps this partner from now on.
-    trader.partnerId = attribution.partnerId;
-    trader.attribution = attribution.method;
-    await m.getRepository(Trader).update({ id: trader.id }, { partnerId: trader.partnerId, attribution: trader.attribution });
-  }
-
-  const isDuplicate = trader ? await hasSameEvent(m, tenantId, trader.id, input.eventType, input.customEventName ?? null) : false;
-  const event = m.getRepository(ReferralEvent).create({
-    id: newId('evt'),
-    tenantId,
-    eventType: input.eventType,
-    customEventName: input.customEventName ?? null,
-    partnerId: attribution.partnerId,
-    traderId: trader?.id ?? null,
-    attribution: attribution.method,
-    amount: input.amount ?? null,
-    currency: input.currency ?? null,
-    paymentMethod: input.paymentMethod ?? null,
-    subscriptionStatus: input.subscriptionStatus ?? null,
-    productId: input.productId ?? null,
-    isDuplicate,
-    isConversion: attribution.method !== AttributionMethod.NONE && !isDuplicate && DEFAULT_CONVERSION_TYPES.has(input.eventType),
-    idempotencyKey,
-    requestHash: idempotencyKey ? hash : null,
-    occurredAt,
-    createdAt: now,
-  });
-  await m.getRepository(ReferralEvent).insert(event);
-  emit('event.recorded', tenantId, eventFact(event, trader));
-  return event;
-}
-
-async function findOrCreateTrader(m: EntityManager, tenantId: string, input: TrackEventFields, occurredAt: Date): Promise<Trader | null> {
+export async function findOrCreateTrader(m: EntityManager, tenantId: string, input: Pick<TrackEventFields, 'email' | 'externalCustomerId' | 'name' | 'eventType'>, occurredAt: Date): Promise<Trader | null> {
   const repo = m.getRepository(Trader);
   const emailKey = input.email ? input.email.toLowerCase() : null;
   const externalId = input.externalCustomerId ?? null;
@@ -180,7 +234,7 @@ export async function partnerForCode(m: EntityManager, tenantId: string, code: s
   return null;
 }
 
-async function hasSameEvent(m: EntityManager, tenantId: string, traderId: string, eventType: EventType, customEventName: string | null): Promise<boolean> {
+export async function hasSameEvent(m: EntityManager, tenantId: string, traderId: string, eventType: EventType, customEventName: string | null): Promise<boolean> {
   const where: Record<string, unknown> = { tenantId, traderId, eventType };
   if (eventType === EventType.CUSTOM && customEventName) where.customEventName = customEventName;
   return (await m.getRepository(ReferralEvent).count({ where, take: 1 } as never)) > 0;

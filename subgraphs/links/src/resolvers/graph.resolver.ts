@@ -1,30 +1,8 @@
-import { Arg, Ctx, Directive, Field, FieldResolver, ID, Int, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
-import { assertPartnerVisible, badInput, bucketSql, dateParam, parseBucket, requireScope } from '../../../shared/src';
-import { autoGranularity, bucketStarts, fillSeries, Granularity as Bucket, resolveRange } from '../../../shared/src/time-buckets';
+import { Arg, Ctx, Directive, Field, FieldResolver, ID, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { assertPartnerVisible, badInput, bucketSql, CountPoint, dateParam, Granularity, parseBucket, requireScope } from '../../../shared/src';
+import { autoGranularity, bucketStarts, fillSeries, BucketSize as Bucket, resolveRange } from '../../../shared/src/time-buckets';
 import { Click } from '../entities/click.entity';
 import { LinksContext } from '../loaders';
-
-export enum Granularity {
-  HOUR = 'HOUR',
-  DAY = 'DAY',
-  WEEK = 'WEEK',
-  MONTH = 'MONTH',
-  AUTO = 'AUTO',
-}
-registerEnumType(Granularity, {
-  name: 'Granularity',
-  description: 'Bucket size of a referral graph; AUTO picks hour up to 2 days, day up to 90 days, week up to a year, month beyond',
-});
-
-@ObjectType({ description: 'One bucket of a count series: t is the bucket start (UTC)' })
-@Directive('@shareable')
-export class CountPoint {
-  @Field()
-  t: Date;
-
-  @Field(() => Int)
-  v: number;
-}
 
 /** The referral graph (FonProxy GET /referral/graph); each subgraph adds the series it owns. */
 @ObjectType({ description: 'Time series of a partner: clicks (links), registrations (events), income (commissions)' })

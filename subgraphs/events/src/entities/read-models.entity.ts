@@ -1,0 +1,44 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * Recent clicks (fed by `click.recorded`): fingerprint attribution finds the latest click
+ * of the same visitor within the tenant's attribution window without asking links.
+ */
+@Entity('recent_clicks')
+export class RecentClick {
+  @PrimaryColumn({ name: 'click_id', type: 'varchar' })
+  clickId: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar' })
+  tenantId: string;
+
+  @Column({ name: 'link_id', type: 'varchar' })
+  linkId: string;
+
+  @Column({ name: 'partner_id', type: 'varchar' })
+  partnerId: string;
+
+  @Column({ type: 'varchar' })
+  fingerprint: string;
+
+  @Column({ name: 'created_at' })
+  createdAt: Date;
+}
+
+/** Per-tenant settings of the events subgraph, and what it learns from link settings. */
+@Entity('tenant_settings')
+export class TenantSettings {
+  @PrimaryColumn({ name: 'tenant_id', type: 'varchar' })
+  tenantId: string;
+
+  /** Event types that count as conversions until commission plans say otherwise; null = defaults. */
+  @Column({ name: 'conversion_event_types', type: 'simple-json', nullable: true })
+  conversionEventTypes: string[] | null;
+
+  /** From `link_settings.changed`; null = 24 h. */
+  @Column({ name: 'attribution_window_hours', type: 'integer', nullable: true })
+  attributionWindowHours: number | null;
+
+  @Column({ name: 'updated_at' })
+  updatedAt: Date;
+}
