@@ -166,6 +166,20 @@ export function defineEventsTests(stack: () => Stack): void {
       expect(t.traders.nodes[0]).toEqual({ name: 'Maria S', country: 'MX', language: 'es', kycStatus: 'approved', accountType: 'ECN', leverage: '1:200', trackingData: '2001_1000_abcdefg', attribution: 'AFFILIATE_ID', partner: { id: ib.id } });
     });
 
+    it('a customer whose affiliate becomes a partner later is attached to it then', async () => {
+      const late = `ib_late_${uid()}`;
+      const cust = `tdr_late_${uid()}`;
+      await ok(UPSERT_CUSTOMERS, { r: [{ customerId: cust, signupDate: '2026-03-10T14:30:00Z', affiliateId: late, trackingData: 't' }] });
+      const q = `query($e: String) { traders(filter: { externalId: $e }) { nodes { affiliateId attribution partner { id } } } }`;
+      expect((await ok(q, { e: cust })).traders.nodes[0]).toEqual({ affiliateId: late, attribution: 'NONE', partner: null });
+      const p = (await ok(`mutation($i: CreatePartnerInput!) { createPartner(input: $i) { id } }`, { i: { name: 'Late IB', externalId: late } })).createPartner;
+      const attached = await waitFor('the trader to be attached', async () => {
+        const t = (await ok(q, { e: cust })).traders.nodes[0];
+        return t.partner ? t : undefined;
+      }, [], 15_000);
+      expect(attached).toEqual({ affiliateId: late, attribution: 'AFFILIATE_ID', partner: { id: p.id } });
+    });
+
     it('a 1,000-record transaction batch stores the good records and reports each bad one precisely', async () => {
       const records = Array.from({ length: 1000 }, (_, i) => ({
         transactionId: `txn_bulk_${customer}_${i}`,
