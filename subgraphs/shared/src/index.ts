@@ -22,3 +22,4 @@ export * from './fingerprint';
 export * from './time-buckets';
 export * from './loaders';
 export * from './graph-types';
+export * from './series';

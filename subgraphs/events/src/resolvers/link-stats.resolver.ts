@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import { assertPartnerVisible, badInput, bucketSql, BucketSize, bucketStarts, CountPoint, dateParam, fillSeries, Granularity, parseBucket, requireScope } from '../../../shared/src';
+import { assertPartnerVisible, badInput, CountPoint, countSeries, requireScope } from '../../../shared/src';
 import { EventType } from '../domain/event-types';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { ReferralLink } from '../external/links';
@@ -37,21 +37,11 @@ export class GraphRegistrationsResolver {
   async registrations(@Root() graph: ReferralGraph, @Ctx() ctx: EventsContext): Promise<CountPoint[]> {
     requireScope(ctx, 'events:read');
     assertPartnerVisible(ctx, graph.partnerId);
-    const g = graph.granularity as unknown as BucketSize;
-    const from = new Date(graph.from);
-    const to = new Date(graph.to);
-    const starts = bucketStarts(from, to, g);
-    const ds = ctx.dataSource;
-    const rows = await ds
+    const qb = ctx.dataSource
       .getRepository(ReferralEvent)
       .createQueryBuilder('e')
-      .select(bucketSql(ds, 'e.occurred_at', g), 'bucket')
-      .addSelect('COUNT(*)', 'n')
       .where('e.tenant_id = :tenantId AND e.partner_id = :partnerId', { tenantId: ctx.principal.tenantId, partnerId: graph.partnerId })
-      .andWhere('e.event_type = :type AND e.is_duplicate = :dup', { type: EventType.REGISTRATION, dup: false })
-      .andWhere('e.occurred_at >= :from AND e.occurred_at < :to', { from: dateParam(ds, from), to: dateParam(ds, to) })
-      .groupBy('bucket')
-      .getRawMany<{ bucket: string; n: string | number }>();
-    return fillSeries(starts, g, new Map(rows.map((r) => [parseBucket(r.bucket), Number(r.n)])), 0);
+      .andWhere('e.event_type = :type AND e.is_duplicate = :dup', { type: EventType.REGISTRATION, dup: false });
+    return countSeries(qb, 'e.occurred_at', graph);
   }
 }

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { assertPartnerVisible, badInput, bucketSql, CountPoint, dateParam, Granularity, parseBucket, requireScope } from '../../../shared/src';
-import { autoGranularity, bucketStarts, fillSeries, BucketSize as Bucket, resolveRange } from '../../../shared/src/time-buckets';
+import { assertPartnerVisible, badInput, CountPoint, countSeries, Granularity, requireScope } from '../../../shared/src';
+import { autoGranularity, bucketStarts, BucketSize as Bucket, resolveRange } from '../../../shared/src/time-buckets';
 import { Click } from '../entities/click.entity';
 import { LinksContext } from '../loaders';
 
@@ -48,21 +48,10 @@ export class ReferralGraphResolver {
   async clicks(@Root() graph: ReferralGraph, @Ctx() ctx: LinksContext): Promise<CountPoint[]> {
     requireScope(ctx, 'links:read');
     assertPartnerVisible(ctx, graph.partnerId);
-    const g = graph.granularity as Bucket;
-    const from = new Date(graph.from);
-    const to = new Date(graph.to);
-    const starts = bucketStarts(from, to, g);
-    const ds = ctx.dataSource;
-    const rows = await ds
+    const qb = ctx.dataSource
       .getRepository(Click)
       .createQueryBuilder('c')
-      .select(bucketSql(ds, 'c.created_at', g), 'bucket')
-      .addSelect('COUNT(*)', 'n')
-      .where('c.tenant_id = :tenantId AND c.partner_id = :partnerId', { tenantId: ctx.principal.tenantId, partnerId: graph.partnerId })
-      .andWhere('c.created_at >= :from AND c.created_at < :to', { from: dateParam(ds, from), to: dateParam(ds, to) })
-      .groupBy('bucket')
-      .getRawMany<{ bucket: string; n: string | number }>();
-    const values = new Map(rows.map((r) => [parseBucket(r.bucket), Number(r.n)]));
-    return fillSeries(starts, g, values, 0).map((p) => ({ t: p.t, v: p.v }));
+      .where('c.tenant_id = :tenantId AND c.partner_id = :partnerId', { tenantId: ctx.principal.tenantId, partnerId: graph.partnerId });
+    return countSeries(qb, 'c.created_at', graph);
   }
 }
