@@ -6,6 +6,7 @@ import { run, Stack, startEmbedded, waitFor } from '../helpers/harness';
 import { defineSliceTests } from './slice';
 import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
+import { defineKycTests } from './kyc';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -19,6 +20,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineSliceTests(() => stack);
   defineLinksTests(() => stack);
   defineEventsTests(() => stack);
+  defineKycTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

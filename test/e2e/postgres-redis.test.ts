@@ -4,6 +4,7 @@ import { describeWithPostgresAndRedis, postgresUrl, redisUrl, uniquePrefix } fro
 import { defineSliceTests } from './slice';
 import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
+import { defineKycTests } from './kyc';
 import Redis from 'ioredis';
 
 /** A database of its own per suite, so runs never see each other's rows. */
@@ -51,6 +52,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineSliceTests(() => stack);
   defineLinksTests(() => stack);
   defineEventsTests(() => stack);
+  defineKycTests(() => stack);
 
   it('each subgraph keeps its tables in its own PostgreSQL schema, created by migrations', async () => {
     const c = new Client({ connectionString: db.url });

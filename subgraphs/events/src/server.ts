@@ -1,5 +1,6 @@
 import { RunningService, SharedInfra, SubgraphRuntime } from '../../shared/src';
 import { EventsConfig } from './config';
+import { startKycConsumer } from './consumers/kyc';
 import { startReadModelConsumers } from './consumers/read-models';
 import { ForexTransaction, TradingActivityDay } from './entities/forex.entity';
 import { RecentClick, TenantSettings } from './entities/read-models.entity';
@@ -16,6 +17,7 @@ export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, R
 export async function start(config: EventsConfig, shared: SharedInfra = {}): Promise<RunningService> {
   const runtime = await SubgraphRuntime.open('events', config, entities, migrations, shared);
   startReadModelConsumers(runtime);
+  startKycConsumer(runtime, config.clickIdSecrets);
   const deps: EventsDeps = { outbox: runtime.outbox, config };
   const schema = await buildEventsSchema(deps);
   return runtime.serve<EventsContext>(schema, config.port, (principal) => ({

@@ -1,15 +1,19 @@
 import { GraphQLSchema } from 'graphql';
 import { buildFederatedSchema, Outbox } from '../../shared/src';
 import { KycContext } from './loaders';
+import { KycApplicationResolver } from './resolvers/kyc.resolver';
 import { ReferralCodeResolver } from './resolvers/referral-code.resolver';
 
 /** The kyc subgraph schema; `outbox` is null when only the SDL is wanted (npm run schema). */
 export function buildKycSchema(outbox: Outbox | null): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [ReferralCodeResolver], instances: [new ReferralCodeResolver(outbox as Outbox)] },
+    { resolvers: [ReferralCodeResolver, KycApplicationResolver], instances: [new ReferralCodeResolver(outbox as Outbox), new KycApplicationResolver(outbox as Outbox)] },
     {
       ReferralCode: {
         __resolveReference: (ref: { id: string }, ctx: KycContext) => (ctx.principal.partnerId ? null : ctx.loaders.referralCode.load(ref.id)),
+      },
+      KycApplication: {
+        __resolveReference: (ref: { id: string }, ctx: KycContext) => (ctx.principal.partnerId ? null : ctx.loaders.application.load(ref.id)),
       },
     },
   );

@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { code as currencyByCode } from 'currency-codes';
-import { Arg, Args, ArgsType, Ctx, Field, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Partner } from '../external/partner';
 import {
   badInput,
   conflict,
@@ -178,6 +179,12 @@ export class ReferralCodeResolver {
       return qb;
     };
     return paginateQuery(build, page, 20);
+  }
+
+  @FieldResolver(() => Partner, { nullable: true, description: 'The partner whose externalId is the userId, if any' })
+  async partner(@Root() code: ReferralCode, @Ctx() ctx: KycContext): Promise<Partner | null> {
+    const id = await ctx.loaders.partnerByExternalId.load(code.userId);
+    return id ? { id } : null;
   }
 
   @Query(() => ReferralCodeValidation, { description: 'An unknown or deactivated code is { isValid: false, userId: null, amount: null }, not an error' })

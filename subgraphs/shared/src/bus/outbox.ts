@@ -110,6 +110,24 @@ export class Outbox {
     private readonly onCommit: () => void = () => undefined,
   ) {}
 
+  /** consumeOnce whose effect may emit facts (committed with the inbox row and the effect). */
+  async consume(consumer: string, fact: Fact, effect: (manager: EntityManager, emit: Emit) => Promise<void>): Promise<boolean> {
+    let emitted = false;
+    const done = await consumeOnce(this.dataSource, consumer, fact, async (m) => {
+      const facts: Fact[] = [];
+      const emit: Emit = (type, tenantId, payload) => {
+        const f = { id: newId('fct'), type, tenantId, occurredAt: new Date().toISOString(), source: this.source, payload };
+        facts.push(f);
+        return f;
+      };
+      await effect(m, emit);
+      if (facts.length) await writeFacts(m, facts);
+      emitted = facts.length > 0;
+    });
+    if (emitted) this.onCommit();
+    return done;
+  }
+
   /** Runs `work` in a transaction; facts it emits are committed with it, then relayed. */
   async transaction<T>(work: (manager: EntityManager, emit: Emit) => Promise<T>): Promise<T> {
     let emitted = 0;
