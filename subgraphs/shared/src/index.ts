@@ -23,3 +23,4 @@ export * from './time-buckets';
 export * from './loaders';
 export * from './graph-types';
 export * from './series';
+export * from './event-type';

@@ -1,26 +1,7 @@
 import { registerEnumType } from 'type-graphql';
+import { EventType } from '../../../shared/src/event-type';
 
-/** FYNXT's fifteen event types plus the two that reverse money. */
-export enum EventType {
-  REGISTRATION = 'REGISTRATION',
-  VERIFICATION = 'VERIFICATION',
-  KYC_COMPLETED = 'KYC_COMPLETED',
-  FIRST_DEPOSIT = 'FIRST_DEPOSIT',
-  FIRST_TRADE = 'FIRST_TRADE',
-  RECURRING_DEPOSIT = 'RECURRING_DEPOSIT',
-  WITHDRAWAL = 'WITHDRAWAL',
-  ACCOUNT_UPGRADE = 'ACCOUNT_UPGRADE',
-  SUBSCRIPTION = 'SUBSCRIPTION',
-  EMAIL_SIGNUP = 'EMAIL_SIGNUP',
-  CONTENT_DOWNLOAD = 'CONTENT_DOWNLOAD',
-  WEBINAR_REGISTRATION = 'WEBINAR_REGISTRATION',
-  DEMO_ACCOUNT_CREATION = 'DEMO_ACCOUNT_CREATION',
-  NEWSLETTER_SUBSCRIPTION = 'NEWSLETTER_SUBSCRIPTION',
-  CUSTOM = 'CUSTOM',
-  REFUND = 'REFUND',
-  CHARGEBACK = 'CHARGEBACK',
-}
-registerEnumType(EventType, { name: 'EventType', description: 'What happened' });
+export { EventType } from '../../../shared/src/event-type';
 
 /** Which signal attributed an event, in the order they are tried. */
 export enum AttributionMethod {

@@ -1,0 +1,24 @@
+import { registerEnumType } from 'type-graphql';
+
+/** FYNXT's fifteen event types plus the two that reverse money; part of the contract between subgraphs. */
+export enum EventType {
+  REGISTRATION = 'REGISTRATION',
+  VERIFICATION = 'VERIFICATION',
+  KYC_COMPLETED = 'KYC_COMPLETED',
+  FIRST_DEPOSIT = 'FIRST_DEPOSIT',
+  FIRST_TRADE = 'FIRST_TRADE',
+  RECURRING_DEPOSIT = 'RECURRING_DEPOSIT',
+  WITHDRAWAL = 'WITHDRAWAL',
+  ACCOUNT_UPGRADE = 'ACCOUNT_UPGRADE',
+  SUBSCRIPTION = 'SUBSCRIPTION',
+  EMAIL_SIGNUP = 'EMAIL_SIGNUP',
+  CONTENT_DOWNLOAD = 'CONTENT_DOWNLOAD',
+  WEBINAR_REGISTRATION = 'WEBINAR_REGISTRATION',
+  DEMO_ACCOUNT_CREATION = 'DEMO_ACCOUNT_CREATION',
+  NEWSLETTER_SUBSCRIPTION = 'NEWSLETTER_SUBSCRIPTION',
+  CUSTOM = 'CUSTOM',
+  REFUND = 'REFUND',
+  CHARGEBACK = 'CHARGEBACK',
+}
+registerEnumType(EventType, { name: 'EventType', description: 'What happened' });
+
