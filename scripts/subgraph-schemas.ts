@@ -13,7 +13,7 @@ export async function subgraphSdls(): Promise<{ name: string; url: string; sdl: 
     ['links', 4001, () => buildLinksSchema(null)],
     ['events', 4002, () => buildEventsSchema(null)],
     ['kyc', 4003, () => buildKycSchema(null)],
-    ['commissions', 4004, () => buildCommissionsSchema()],
+    ['commissions', 4004, () => buildCommissionsSchema(null)],
   ];
   const out = [];
   for (const [name, port, build] of builders) out.push({ name, url: `http://localhost:${port}/graphql`, sdl: printSubgraphSchema(await build()) });

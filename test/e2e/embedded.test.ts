@@ -7,6 +7,7 @@ import { defineSliceTests } from './slice';
 import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
+import { defineCommissionsTests } from './commissions';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -21,6 +22,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineLinksTests(() => stack);
   defineEventsTests(() => stack);
   defineKycTests(() => stack);
+  defineCommissionsTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

@@ -5,6 +5,7 @@ import { defineSliceTests } from './slice';
 import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
+import { defineCommissionsTests } from './commissions';
 import Redis from 'ioredis';
 
 /** A database of its own per suite, so runs never see each other's rows. */
@@ -53,6 +54,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineLinksTests(() => stack);
   defineEventsTests(() => stack);
   defineKycTests(() => stack);
+  defineCommissionsTests(() => stack);
 
   it('each subgraph keeps its tables in its own PostgreSQL schema, created by migrations', async () => {
     const c = new Client({ connectionString: db.url });

@@ -19,8 +19,11 @@ import { migrations as eventsMigrations } from '../../subgraphs/events/src/migra
 import { buildEventsSchema } from '../../subgraphs/events/src/schema';
 import { EventsConfig } from '../../subgraphs/events/src/config';
 import { ForexTransaction, TradingActivityDay } from '../../subgraphs/events/src/entities/forex.entity';
-import { RecentClick, TenantSettings } from '../../subgraphs/events/src/entities/read-models.entity';
-import { Commission } from '../../subgraphs/commissions/src/entities/commission.entity';
+import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from '../../subgraphs/events/src/entities/read-models.entity';
+import { Commission, CommissionKind, CommissionStatus } from '../../subgraphs/commissions/src/entities/commission.entity';
+import { CommissionPlan, PartnerPlan, PartnerRef as CommissionsPartnerRef } from '../../subgraphs/commissions/src/entities/plan.entity';
+import { CommissionsConfig } from '../../subgraphs/commissions/src/config';
+import { parseFxRates } from '../../subgraphs/commissions/src/domain/fx';
 import { createLoaders as commissionsLoaders } from '../../subgraphs/commissions/src/loaders';
 import { migrations as commissionsMigrations } from '../../subgraphs/commissions/src/migrations';
 import { buildCommissionsSchema } from '../../subgraphs/commissions/src/schema';
@@ -123,7 +126,7 @@ describe('events: 500 events, traders and partner counters by reference', () => 
   let queries: QueryCounter;
   let server: ApolloServer<any>;
   beforeAll(async () => {
-    ({ dataSource: ds, queries } = await open('events', [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay], eventsMigrations));
+    ({ dataSource: ds, queries } = await open('events', [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel], eventsMigrations));
     const now = new Date();
     const traders = ids('trd').map((id, i) => ({ id, tenantId: TENANT, email: `t${i}@x.io`, emailKey: `t${i}@x.io`, name: null, externalId: null, partnerId: ids('prt')[i], attribution: AttributionMethod.REFERRAL_CODE, createdAt: now }));
     const events = ids('evt').map((id, i) => ({ id, tenantId: TENANT, position: String(i + 1), eventType: EventType.REGISTRATION, partnerId: ids('prt')[i % 10], traderId: ids('trd')[i], attribution: AttributionMethod.REFERRAL_CODE, isConversion: true, isDuplicate: false, occurredAt: now, createdAt: now }));
@@ -169,16 +172,35 @@ describe('commissions: earnings of 500 partners by reference', () => {
   let queries: QueryCounter;
   let server: ApolloServer<any>;
   beforeAll(async () => {
-    ({ dataSource: ds, queries } = await open('commissions', [Commission], commissionsMigrations));
+    ({ dataSource: ds, queries } = await open('commissions', [Commission, CommissionPlan, PartnerPlan, CommissionsPartnerRef], commissionsMigrations));
     const now = new Date();
     const rows = [
       { amountMinor: '1000', status: 'PENDING' },
       { amountMinor: '2050', status: 'APPROVED' },
       { amountMinor: '333', status: 'PAID' },
       { amountMinor: '7', status: 'REVERSED' },
-    ].map((r, i) => ({ id: `com_${i}`, tenantId: TENANT, partnerId: ids('prt')[0], eventId: null, traderId: null, planId: null, kind: 'CPA', tier: 0, baseAmount: null, currency: 'USD', holdUntil: '2026-01-01', createdAt: now, ...r }));
+    ].map((r, i) => ({
+      id: `com_${i}`,
+      tenantId: TENANT,
+      partnerId: ids('prt')[0],
+      sourceKey: `evt_${i}`,
+      eventId: null,
+      traderId: null,
+      planId: null,
+      kind: CommissionKind.CPA,
+      tier: 0,
+      ruleIndex: 0,
+      baseAmount: null,
+      currency: 'USD',
+      holdUntil: '2026-01-01',
+      occurredAt: now,
+      createdAt: now,
+      ...r,
+      status: r.status as CommissionStatus,
+    }));
     await ds.getRepository(Commission).insert([...rows, { ...rows[0], id: 'com_other_tenant', tenantId: 'ten_b' }]);
-    server = new ApolloServer({ schema: await buildCommissionsSchema() });
+    const commissionConfig = { defaultCurrency: 'USD', fxRates: '', approvalIntervalMs: 0 } as CommissionsConfig;
+    server = new ApolloServer({ schema: await buildCommissionsSchema({ outbox: new Outbox(ds, 'commissions'), config: commissionConfig, fx: parseFxRates('') }) });
     await server.start();
   });
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
-import { DataSource } from 'typeorm';
-import { BaseContext, Principal } from '../../shared/src';
+import { DataSource, In } from 'typeorm';
+import { BaseContext, byIdLoader, Principal } from '../../shared/src';
+import { CommissionPlan } from './entities/plan.entity';
 import { Commission } from './entities/commission.entity';
 
 export interface CommissionsContext extends BaseContext {
@@ -18,6 +19,13 @@ export interface StatusSum {
 /** Per-request loaders: one GROUP BY for the earnings of every partner in a request. */
 export function createLoaders(ds: DataSource, principal: Principal) {
   return {
+    commission: byIdLoader(ds, Commission, principal.tenantId),
+    plan: byIdLoader(ds, CommissionPlan, principal.tenantId),
+    /** Commissions of many events in one query (ReferralEvent.commissions without the required fields). */
+    eventCommissions: new DataLoader<string, Commission[]>(async (eventIds) => {
+      const rows = await ds.getRepository(Commission).find({ where: { tenantId: principal.tenantId, eventId: In([...eventIds]) }, order: { ruleIndex: 'ASC', tier: 'ASC' } });
+      return eventIds.map((id) => rows.filter((r) => r.eventId === id));
+    }),
     sums: new DataLoader<string, StatusSum[]>(async (partnerIds) => {
       const rows = await ds
         .getRepository(Commission)

@@ -1,15 +1,30 @@
-import { RunningService, SharedInfra, SubgraphRuntime } from '../../shared/src';
+import { logger, RunningService, SharedInfra, SubgraphRuntime } from '../../shared/src';
 import { CommissionsConfig } from './config';
+import { startConsumers } from './consumers';
+import { parseFxRates } from './domain/fx';
 import { Commission } from './entities/commission.entity';
+import { CommissionPlan, PartnerPlan, PartnerRef } from './entities/plan.entity';
 import { CommissionsContext, createLoaders } from './loaders';
 import { migrations } from './migrations';
 import { buildCommissionsSchema } from './schema';
+import { CommissionsDeps } from './services/deps';
+import { approveDue } from './services/engine';
 
-export const entities = [Commission];
+export const entities = [Commission, CommissionPlan, PartnerPlan, PartnerRef];
 
 export async function start(config: CommissionsConfig, shared: SharedInfra = {}): Promise<RunningService> {
   const runtime = await SubgraphRuntime.open('commissions', config, entities, migrations, shared);
-  const schema = await buildCommissionsSchema();
+  const deps: CommissionsDeps = { outbox: runtime.outbox, config, fx: parseFxRates(config.fxRates) };
+  startConsumers(runtime, deps);
+  if (config.approvalIntervalMs > 0) {
+    const log = logger('commissions.approvals');
+    // Idempotent and lock-skipping: every replica may run it.
+    runtime.every(config.approvalIntervalMs, async () => {
+      const n = await runtime.outbox.transaction((m, emit) => approveDue(m, emit, new Date()));
+      if (n) log.info({ approved: n }, 'approved commissions past their hold');
+    });
+  }
+  const schema = await buildCommissionsSchema(deps);
   return runtime.serve<CommissionsContext>(schema, config.port, (principal) => ({
     principal,
     dataSource: runtime.dataSource,

@@ -3,7 +3,7 @@ import { EventsConfig } from './config';
 import { startKycConsumer } from './consumers/kyc';
 import { startReadModelConsumers } from './consumers/read-models';
 import { ForexTransaction, TradingActivityDay } from './entities/forex.entity';
-import { RecentClick, TenantSettings } from './entities/read-models.entity';
+import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from './entities/read-models.entity';
 import { PartnerRef, ReferralCodeOwner } from './entities/referral-code-owner.entity';
 import { ReferralEvent } from './entities/referral-event.entity';
 import { Trader } from './entities/trader.entity';
@@ -12,7 +12,7 @@ import { migrations } from './migrations';
 import { buildEventsSchema } from './schema';
 import { EventsDeps } from './services/deps';
 
-export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay];
+export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel];
 
 export async function start(config: EventsConfig, shared: SharedInfra = {}): Promise<RunningService> {
   const runtime = await SubgraphRuntime.open('events', config, entities, migrations, shared);

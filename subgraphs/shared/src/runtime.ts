@@ -18,6 +18,7 @@ export interface SharedInfra {
 /** What a subgraph holds while it runs: its database, the bus, its outbox and relay. */
 export class SubgraphRuntime {
   private readonly consumers: Consumer[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
   readonly outbox: Outbox;
 
   private constructor(
@@ -60,6 +61,21 @@ export class SubgraphRuntime {
     return new SubgraphRuntime(name, config, dataSource, queries, bus, pubsub, relay, ownsInfra);
   }
 
+  /** Runs `task` every `ms` until the runtime closes; a failure is logged and retried next time. */
+  every(ms: number, task: () => Promise<void>): void {
+    const log = logger(this.name);
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      task()
+        .catch((err) => log.warn({ err: (err as Error).message }, 'scheduled task failed'))
+        .finally(() => (running = false));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
   /** Starts a bus consumer that lives as long as the runtime. */
   consume(options: ConsumeOptions): void {
     this.consumers.push(this.bus.consume(options));
@@ -74,6 +90,7 @@ export class SubgraphRuntime {
 
   async close(): Promise<void> {
     const log = logger(this.name);
+    for (const t of this.timers) clearInterval(t);
     await Promise.allSettled(this.consumers.map((c) => c.stop()));
     await this.relay.stop();
     if (this.ownsInfra) await Promise.allSettled([this.bus.close(), this.pubsub.close()]);

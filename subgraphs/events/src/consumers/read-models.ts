@@ -1,7 +1,7 @@
 import { consumeOnce, dateParam, Fact, SubgraphRuntime } from '../../../shared/src';
 import { IsNull } from 'typeorm';
 import { AttributionMethod } from '../domain/event-types';
-import { RecentClick, TenantSettings } from '../entities/read-models.entity';
+import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from '../entities/read-models.entity';
 import { Trader } from '../entities/trader.entity';
 import { PartnerRef, ReferralCodeOwner } from '../entities/referral-code-owner.entity';
 
@@ -54,6 +54,22 @@ export function startReadModelConsumers(runtime: SubgraphRuntime): void {
             .where('created_at < :cutoff', { cutoff: dateParam(ds, new Date(Date.now() - RECENT_CLICK_RETENTION_MS)) })
             .execute();
         }
+      }).then(() => undefined),
+  });
+  runtime.consume({
+    group: 'events.plans',
+    types: ['commission_plan.changed', 'commission_plan.assigned'],
+    handler: (fact: Fact) =>
+      consumeOnce(ds, 'events.plans', fact, async (m) => {
+        if (fact.type === 'commission_plan.assigned') {
+          const { partnerId, planId } = fact.payload as { partnerId: string; planId: string };
+          await m.getRepository(PartnerPlanModel).upsert({ partnerId, tenantId: fact.tenantId, planId }, ['partnerId']);
+          return;
+        }
+        const { plan } = fact.payload as { plan: { id: string; isDefault: boolean; productId: string | null; cpaEventTypes: string[] } };
+        await m
+          .getRepository(PlanModel)
+          .upsert({ planId: plan.id, tenantId: fact.tenantId, isDefault: plan.isDefault, productId: plan.productId, cpaEventTypes: plan.cpaEventTypes }, ['planId']);
       }).then(() => undefined),
   });
   runtime.consume({

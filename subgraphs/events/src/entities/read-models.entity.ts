@@ -42,3 +42,35 @@ export class TenantSettings {
   @Column({ name: 'updated_at' })
   updatedAt: Date;
 }
+
+/** Read model of commission plans (fed by `commission_plan.changed`): which event types each pays a CPA for. */
+@Entity('plan_models')
+export class PlanModel {
+  @PrimaryColumn({ name: 'plan_id', type: 'varchar' })
+  planId: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar' })
+  tenantId: string;
+
+  @Column({ name: 'is_default', type: 'boolean' })
+  isDefault: boolean;
+
+  @Column({ name: 'product_id', type: 'varchar', nullable: true })
+  productId: string | null;
+
+  @Column({ name: 'cpa_event_types', type: 'simple-json' })
+  cpaEventTypes: string[];
+}
+
+/** Which plan a partner is on (fed by `commission_plan.assigned`). */
+@Entity('partner_plan_models')
+export class PartnerPlanModel {
+  @PrimaryColumn({ name: 'partner_id', type: 'varchar' })
+  partnerId: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar' })
+  tenantId: string;
+
+  @Column({ name: 'plan_id', type: 'varchar' })
+  planId: string;
+}

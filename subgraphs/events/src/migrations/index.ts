@@ -1,4 +1,5 @@
 import { Initial1763596800000 } from './1763596800000-initial';
 import { AttributionForex1763683200000 } from './1763683200000-attribution-forex';
+import { PlanModels1763769600000 } from './1763769600000-plan-models';
 
-export const migrations = [Initial1763596800000, AttributionForex1763683200000];
+export const migrations = [Initial1763596800000, AttributionForex1763683200000, PlanModels1763769600000];

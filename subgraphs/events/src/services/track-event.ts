@@ -4,7 +4,7 @@ import { conflict, dateParam, decodeClickId, Emit, fingerprint, isPostgres, newI
 import { attribute, Attribution } from '../domain/attribute';
 import { AttributionMethod, DEFAULT_CONVERSION_TYPES, EventType } from '../domain/event-types';
 import { TrackEventFields } from '../domain/track-event-input';
-import { RecentClick, TenantSettings } from '../entities/read-models.entity';
+import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from '../entities/read-models.entity';
 import { PartnerRef, ReferralCodeOwner } from '../entities/referral-code-owner.entity';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { Trader } from '../entities/trader.entity';
@@ -91,7 +91,7 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
   }
 
   const isDuplicate = trader ? await hasSameEvent(m, tenantId, trader.id, input.eventType, input.customEventName ?? null) : false;
-  const conversionTypes = settings?.conversionEventTypes ? new Set(settings.conversionEventTypes) : DEFAULT_CONVERSION_TYPES;
+  const conversionTypes = (await planConversionTypes(m, tenantId, attribution.partnerId, input.productId ?? null)) ?? (settings?.conversionEventTypes ? new Set(settings.conversionEventTypes) : DEFAULT_CONVERSION_TYPES);
   const event = m.getRepository(ReferralEvent).create({
     id: newId('evt'),
     tenantId,
@@ -120,6 +120,22 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
   await m.getRepository(ReferralEvent).insert(event);
   emit('event.recorded', tenantId, eventFact(event, trader));
   return event;
+}
+
+/**
+ * The event types the partner's commission plan pays a CPA for (product plan, else the
+ * partner's, else the tenant default), from the read model of plan facts; null when the
+ * tenant has no plans, and the tenant setting decides.
+ */
+async function planConversionTypes(m: EntityManager, tenantId: string, partnerId: string | null, productId: string | null): Promise<Set<string> | null> {
+  const plans = await m.getRepository(PlanModel).findBy({ tenantId });
+  if (!plans.length || !partnerId) return null;
+  const assigned = await m.getRepository(PartnerPlanModel).findOneBy({ tenantId, partnerId });
+  const plan =
+    (productId ? plans.find((p) => p.productId === productId) : undefined) ??
+    plans.find((p) => p.planId === assigned?.planId) ??
+    plans.find((p) => p.isDefault && !p.productId);
+  return plan ? new Set(plan.cpaEventTypes) : new Set();
 }
 
 /**

@@ -1,0 +1,100 @@
+import { EventType, Fact, SubgraphRuntime } from '../../../shared/src';
+import { PartnerRef } from '../entities/plan.entity';
+import { applyEvent, applySource, planFor } from '../services/engine';
+import { CommissionsDeps } from '../services/deps';
+
+interface EventRecorded {
+  event: { id: string; eventType: EventType; amount: string | null; currency: string | null; isDuplicate: boolean; timestamp: string; productId: string | null; partnerId: string | null; traderId: string | null };
+}
+
+interface TradingRecorded {
+  activity: { traderId: string; partnerId: string | null; date: string; instrument: string; currency: string };
+  delta: { lots: string; spreadCost: string; commission: string };
+}
+
+interface KycApproved {
+  application: { id: string; userId: string; decidedAt: string };
+  referralCode: { id: string; ownerUserId: string; bonus: { amount: string; currency: string } | null } | null;
+}
+
+/**
+ * Commissions are created from facts: every event, every trading-day change, every KYC
+ * approval with a code. Each consumer writes its inbox row, the commissions and their
+ * facts in one transaction, so a redelivered fact creates nothing twice.
+ */
+export function startConsumers(runtime: SubgraphRuntime, deps: CommissionsDeps): void {
+  const outbox = runtime.outbox;
+  runtime.consume({
+    group: 'commissions.partners',
+    types: ['partner.changed'],
+    handler: (fact: Fact) =>
+      outbox
+        .consume('commissions.partners', fact, async (m) => {
+          const { partner } = fact.payload as { partner: { id: string; parentId: string | null; externalId: string | null } };
+          await m
+            .getRepository(PartnerRef)
+            .upsert({ partnerId: partner.id, tenantId: fact.tenantId, parentId: partner.parentId, externalId: partner.externalId, updatedAt: new Date(fact.occurredAt) }, ['partnerId']);
+        })
+        .then(() => undefined),
+  });
+  runtime.consume({
+    group: 'commissions.events',
+    types: ['event.recorded'],
+    handler: (fact: Fact) =>
+      outbox
+        .consume('commissions.events', fact, async (m, emit) => {
+          const { event } = fact.payload as EventRecorded;
+          await applyEvent(m, emit, fact.tenantId, { ...event, timestamp: new Date(event.timestamp) }, deps.fx);
+        })
+        .then(() => undefined),
+  });
+  runtime.consume({
+    group: 'commissions.trading',
+    types: ['trading_activity.recorded'],
+    handler: (fact: Fact) =>
+      outbox
+        .consume('commissions.trading', fact, async (m, emit) => {
+          const { activity, delta } = fact.payload as TradingRecorded;
+          if (!activity.partnerId) return;
+          const plan = await planFor(m, fact.tenantId, activity.partnerId, null);
+          if (!plan) return;
+          const occurredAt = new Date(`${activity.date}T00:00:00.000Z`);
+          await applySource(
+            m,
+            emit,
+            { tenantId: fact.tenantId, sourceKey: `ta:${fact.id}`, eventId: null, traderId: activity.traderId, eventAmount: null, eventCurrency: null, occurredAt },
+            { kind: 'trading', key: fact.id, lots: delta.lots, spreadCost: delta.spreadCost, currency: activity.currency, date: activity.date },
+            plan,
+            activity.partnerId,
+            deps.fx,
+          );
+        })
+        .then(() => undefined),
+  });
+  runtime.consume({
+    group: 'commissions.kyc',
+    types: ['kyc.approved'],
+    handler: (fact: Fact) =>
+      outbox
+        .consume('commissions.kyc', fact, async (m, emit) => {
+          const { application, referralCode } = fact.payload as KycApproved;
+          if (!referralCode) return;
+          const owner = await m.getRepository(PartnerRef).findOneBy({ tenantId: fact.tenantId, externalId: referralCode.ownerUserId });
+          if (!owner) return;
+          const plan = await planFor(m, fact.tenantId, owner.partnerId, null);
+          const occurredAt = new Date(application.decidedAt);
+          const bonus = referralCode.bonus;
+          if (!bonus && !plan?.rules.some((r) => r.kind === 'BONUS')) return;
+          await applySource(
+            m,
+            emit,
+            { tenantId: fact.tenantId, sourceKey: `kyc:${application.id}`, eventId: null, traderId: null, eventAmount: null, eventCurrency: null, occurredAt },
+            { kind: 'bonus', key: application.id, amount: bonus?.amount ?? null, currency: bonus?.currency ?? null, occurredAt },
+            plan,
+            owner.partnerId,
+            deps.fx,
+          );
+        })
+        .then(() => undefined),
+  });
+}
