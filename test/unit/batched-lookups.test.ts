@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { configureLogger, openDataSource, Outbox, OutboxEntry, Principal, ProcessedFact, QueryCounter, ALL_SCOPES } from '../../subgraphs/shared/src';
 import { Partner } from '../../subgraphs/links/src/entities/partner.entity';
 import { createLoaders as linksLoaders } from '../../subgraphs/links/src/loaders';
@@ -206,6 +206,35 @@ describe('commissions: earnings of 500 partners by reference', () => {
   afterAll(async () => {
     await server.stop();
     await ds.destroy();
+  });
+
+  it('500 commissions by reference cost one query', async () => {
+    const now = new Date();
+    const many = ids('com').map((id, i) => ({
+      id,
+      tenantId: TENANT,
+      partnerId: ids('prt')[i],
+      sourceKey: `bulk_${i}`,
+      eventId: null,
+      traderId: null,
+      planId: null,
+      kind: CommissionKind.REVSHARE,
+      tier: 0,
+      ruleIndex: 0,
+      baseAmount: null,
+      amountMinor: String(i),
+      currency: 'USD',
+      status: CommissionStatus.PENDING,
+      holdUntil: '2026-01-01',
+      occurredAt: now,
+      createdAt: now,
+    }));
+    for (let i = 0; i < N; i += 100) await ds.getRepository(Commission).insert(many.slice(i, i + 100));
+    const statements = counted(queries);
+    const result = await entities(server, { principal, dataSource: ds, loaders: commissionsLoaders(ds, principal), defaultCurrency: 'USD' }, 'Commission', ids('com'), 'id amount');
+    expect(statements()).toHaveLength(1);
+    expect((result.data!._entities as any[]).map((c) => c.amount).slice(0, 3)).toEqual(['0.00', '0.01', '0.02']);
+    await ds.getRepository(Commission).delete({ sourceKey: In(many.map((m) => m.sourceKey)) });
   });
 
   it('costs one query and sums exactly per status, only within the tenant', async () => {
