@@ -21,6 +21,9 @@ export interface GatewayConfig {
   introspection: boolean;
   /** Largest accepted request body. */
   maxBodyBytes: string;
+  /** Live subscriptions: per connection, and open connections per tenant. */
+  wsMaxSubscriptionsPerConnection: number;
+  wsMaxConnectionsPerTenant: number;
 }
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []));
@@ -56,5 +59,7 @@ export function readGatewayConfig(env: EnvReader, options = { standalone: true }
     supergraphPath: path.resolve(env.string('SUPERGRAPH_PATH', path.join(PACKAGE_ROOT, 'schema', 'supergraph.graphql'))),
     introspection: env.bool('INTROSPECTION', !production),
     maxBodyBytes: env.string('MAX_BODY_SIZE', '1mb'),
+    wsMaxSubscriptionsPerConnection: env.int('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 25, 1, 10_000),
+    wsMaxConnectionsPerTenant: env.int('WS_MAX_CONNECTIONS_PER_TENANT', 1000, 1, 1_000_000),
   });
 }

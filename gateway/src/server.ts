@@ -27,6 +27,10 @@ import { GatewayConfig, SUBGRAPHS, SubgraphName } from './config';
 import { ApiKey } from './db/api-key.entity';
 import { Tenant } from './db/tenant.entity';
 import { migrations } from './migrations';
+import { register } from 'prom-client';
+import { SubscriptionPlanner } from './subscriptions/planner';
+import { serveSubscriptions } from './subscriptions/server';
+import { UpstreamSubscriptions } from './subscriptions/upstream';
 import { clickRedirectProxy } from './http/redirect-proxy';
 
 export interface RunningGateway extends RunningService {
@@ -59,9 +63,10 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   await redis?.connect().catch(() => undefined);
   const signer = new PrincipalSigner(signingKey(config.principalSecrets[0]));
 
+  const dataSources: Record<string, PrincipalForwardingDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new PrincipalForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url }),
+    buildService: ({ name, url }) => (dataSources[name] = new PrincipalForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url })),
   });
 
   const app = express();
@@ -74,6 +79,8 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     allowBatchedHttpRequests: true,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // Signals are ours (runMain): Apollo must not stop itself or re-raise SIGTERM.
+    stopOnTerminationSignals: false,
     formatError: formatError('gateway'),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
   });
@@ -84,8 +91,22 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     throw new Error(`gateway: cannot load the supergraph ${config.supergraphPath}: ${(err as Error).message}`);
   }
 
+  const subscriptions = serveSubscriptions({
+    httpServer,
+    keys,
+    signer,
+    planner: new SubscriptionPlanner(supergraphSdl),
+    dataSources,
+    subgraphUrls: config.subgraphUrls,
+    upstream: new UpstreamSubscriptions(config.principalSecrets[0]),
+    limits: { perConnection: config.wsMaxSubscriptionsPerConnection, perTenantConnections: config.wsMaxConnectionsPerTenant },
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.set('content-type', register.contentType).send(await register.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     const checks: Record<string, () => Promise<unknown>> = { database: () => dataSource.query('SELECT 1') };
@@ -111,6 +132,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   try {
     port = await listen(httpServer, config.port, config.host, 'gateway');
   } catch (err) {
+    await subscriptions.dispose().catch(() => undefined);
     await apollo.stop().catch(() => undefined);
     await dataSource.destroy().catch(() => undefined);
     throw err;
@@ -126,6 +148,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     keys,
     stop() {
       stopping ??= (async () => {
+        await subscriptions.dispose();
         await apollo.stop().catch((err) => log.warn({ err: (err as Error).message }, 'apollo stop failed'));
         await closeServer(httpServer);
         await dataSource.destroy().catch(() => undefined);

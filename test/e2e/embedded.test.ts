@@ -8,6 +8,7 @@ import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
+import { defineSubscriptionTests } from './subscriptions';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -23,6 +24,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineEventsTests(() => stack);
   defineKycTests(() => stack);
   defineCommissionsTests(() => stack);
+  defineSubscriptionTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

@@ -6,6 +6,7 @@ import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
+import { defineSubscriptionTests } from './subscriptions';
 import Redis from 'ioredis';
 
 /** A database of its own per suite, so runs never see each other's rows. */
@@ -55,6 +56,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineEventsTests(() => stack);
   defineKycTests(() => stack);
   defineCommissionsTests(() => stack);
+  defineSubscriptionTests(() => stack);
 
   it('each subgraph keeps its tables in its own PostgreSQL schema, created by migrations', async () => {
     const c = new Client({ connectionString: db.url });

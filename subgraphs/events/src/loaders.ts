@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
-import { BaseContext, byIdLoader, dateParam, Principal } from '../../shared/src';
+import { BaseContext, byIdLoader, dateParam, Principal, PubSub } from '../../shared/src';
 import { EventType } from './domain/event-types';
 import { ReferralEvent } from './entities/referral-event.entity';
 import { Trader } from './entities/trader.entity';
@@ -10,6 +10,8 @@ export interface EventsContext extends BaseContext {
   loaders: ReturnType<typeof createLoaders>;
   /** The request's "now": relative ranges in one request share it (and so one query). */
   now: Date;
+  /** Live conversions: the pub/sub and how many messages a slow subscriber may lag. */
+  live: { pubsub: PubSub; bufferLimit: number };
 }
 
 export interface LinkEventsKey {

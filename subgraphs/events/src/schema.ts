@@ -8,6 +8,7 @@ import { PartnerEventsResolver, ReferralEventResolver } from './resolvers/event.
 import { ForexResolver } from './resolvers/forex.resolver';
 import { GraphRegistrationsResolver, LinkEventCountsResolver } from './resolvers/link-stats.resolver';
 import { EventSettingsResolver } from './resolvers/settings.resolver';
+import { ConversionSubscriptionResolver } from './resolvers/subscription.resolver';
 import { TraderResolver } from './resolvers/trader.resolver';
 import { EventsDeps } from './services/deps';
 
@@ -17,7 +18,7 @@ export function buildEventsSchema(deps: EventsDeps | null): Promise<GraphQLSchem
   const partnerVisible = (ctx: EventsContext, id: string | null) => !ctx.principal.partnerId || ctx.principal.partnerId === id;
   return buildFederatedSchema(
     {
-      resolvers: [ReferralEventResolver, TraderResolver, PartnerEventsResolver, EventSettingsResolver, LinkEventCountsResolver, GraphRegistrationsResolver, ForexResolver],
+      resolvers: [ReferralEventResolver, ConversionSubscriptionResolver, TraderResolver, PartnerEventsResolver, EventSettingsResolver, LinkEventCountsResolver, GraphRegistrationsResolver, ForexResolver],
       orphanedTypes: [Partner, ReferralLink, ReferralGraph],
       instances: [new ReferralEventResolver(d), new EventSettingsResolver(d), new ForexResolver(d)],
     },

@@ -2,6 +2,7 @@ import { RunningService, SharedInfra, SubgraphRuntime } from '../../shared/src';
 import { EventsConfig } from './config';
 import { startKycConsumer } from './consumers/kyc';
 import { startReadModelConsumers } from './consumers/read-models';
+import { startLivePublisher } from './live/publisher';
 import { ForexTransaction, TradingActivityDay } from './entities/forex.entity';
 import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from './entities/read-models.entity';
 import { PartnerRef, ReferralCodeOwner } from './entities/referral-code-owner.entity';
@@ -20,10 +21,13 @@ export async function start(config: EventsConfig, shared: SharedInfra = {}): Pro
   startKycConsumer(runtime, config.clickIdSecrets);
   const deps: EventsDeps = { outbox: runtime.outbox, config };
   const schema = await buildEventsSchema(deps);
-  return runtime.serve<EventsContext>(schema, config.port, (principal) => ({
-    principal,
-    dataSource: runtime.dataSource,
-    loaders: createLoaders(runtime.dataSource, principal),
-    now: new Date(),
-  }));
+  startLivePublisher(runtime);
+  const live = { pubsub: runtime.pubsub, bufferLimit: config.subscriberBuffer };
+  return runtime.serve<EventsContext>(
+    schema,
+    config.port,
+    (principal) => ({ principal, dataSource: runtime.dataSource, loaders: createLoaders(runtime.dataSource, principal), now: new Date(), live }),
+    undefined,
+    { subscriptions: true },
+  );
 }

@@ -38,6 +38,14 @@ export async function buildFederatedSchema(
     },
     skipCheck: true,
     validate: false,
+    // Subscriptions bring their own `subscribe` (fed by shared/bus PubSub); type-graphql's
+    // topic-based pub/sub is never used.
+    pubSub: {
+      publish: () => undefined,
+      subscribe: () => {
+        throw new Error('subscriptions here use the subscribe option, not topics');
+      },
+    },
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
   });
   const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(schema)}`);

@@ -103,6 +103,7 @@ export class SubgraphRuntime {
     port: number,
     context: (principal: Principal) => C,
     routes?: (app: import('express').Express) => void,
+    options: { subscriptions?: boolean } = {},
   ): Promise<RunningService> {
     return startSubgraphServer({
       name: this.name,
@@ -115,6 +116,7 @@ export class SubgraphRuntime {
       close: () => this.close(),
       production: this.config.nodeEnv === 'production',
       routes,
+      subscriptions: options.subscriptions,
     }).catch(async (err) => {
       await this.close();
       throw err;

@@ -5,6 +5,8 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { closeServer, listen, urlFor } from './http-server';
 import { logger } from './logger';
@@ -32,6 +34,8 @@ export interface SubgraphServerOptions<C> {
   production: boolean;
   /** Extra HTTP routes outside the graph (the links subgraph's click redirect). */
   routes?: (app: express.Express) => void;
+  /** Serve graphql-ws on /graphql too (the events subgraph's live conversions). */
+  subscriptions?: boolean;
 }
 
 /**
@@ -87,6 +91,8 @@ export async function startSubgraphServer<C extends object>(opts: SubgraphServer
     plugins,
     introspection: !opts.production,
     includeStacktraceInErrorResponses: false,
+    // Signals are ours (runMain): Apollo must not stop itself or re-raise SIGTERM.
+    stopOnTerminationSignals: false,
     formatError: formatError(opts.name),
   });
   await apollo.start();
@@ -124,6 +130,8 @@ export async function startSubgraphServer<C extends object>(opts: SubgraphServer
     expressMiddleware(apollo, { context: async ({ req }) => opts.context(principals.get(req)!) }),
   );
 
+  const ws = opts.subscriptions ? serveSubscriptions(httpServer, opts) : null;
+
   let port: number;
   try {
     port = await listen(httpServer, opts.port, opts.host, opts.name);
@@ -141,12 +149,48 @@ export async function startSubgraphServer<C extends object>(opts: SubgraphServer
     port,
     stop() {
       stopping ??= (async () => {
+        // Subscribers get 1001 (going away) and reconnect elsewhere, resuming with their cursor.
+        await ws?.dispose();
         await apollo.stop().catch((err) => log.warn({ err: (err as Error).message }, 'apollo stop failed'));
         await closeServer(httpServer);
         await opts.close();
         log.info('subgraph stopped');
       })();
       return stopping;
+    },
+  };
+}
+
+/**
+ * graphql-ws for a subgraph. Only the gateway connects: the connection carries a signed
+ * principal, and so does every subscription (in `extensions.principal`), because one
+ * upstream connection multiplexes the subscriptions of many callers.
+ */
+function serveSubscriptions<C extends object>(httpServer: http.Server, opts: SubgraphServerOptions<C>) {
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const principals = new WeakMap<object, Map<string, Principal>>();
+  const cleanup = useServer(
+    {
+      schema: opts.schema,
+      onConnect: async (ctx) => !!(await verifyPrincipal(ctx.connectionParams?.principal as string | undefined, opts.signingKeys)),
+      onSubscribe: async (ctx, id, payload) => {
+        const principal = await verifyPrincipal(payload.extensions?.principal as string | undefined, opts.signingKeys);
+        if (!principal) return [new GraphQLError('a subscription needs a principal signed by the gateway', { extensions: { code: 'UNAUTHENTICATED' } })];
+        if (!principals.has(ctx)) principals.set(ctx, new Map());
+        principals.get(ctx)!.set(id, principal);
+      },
+      context: (ctx, id) => opts.context(principals.get(ctx)!.get(id)!),
+      onComplete: (ctx, id) => {
+        principals.get(ctx)?.delete(id);
+      },
+      isProd: opts.production,
+    },
+    wss,
+  );
+  return {
+    async dispose() {
+      await cleanup.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }

@@ -1,0 +1,185 @@
+import http from 'node:http';
+import { buildOperationContext, executeQueryPlan, GraphQLDataSource, ServiceMap } from '@apollo/gateway';
+import { FetchNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
+import { ExecutionArgs, ExecutionResult, getOperationAST, GraphQLError, parse, print, validate } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { Counter, Gauge } from 'prom-client';
+import { WebSocketServer } from 'ws';
+import { logger, Principal } from '../../../subgraphs/shared/src';
+import { KeyStore } from '../auth/key-store';
+import { GatewayContext, PrincipalSigner } from '../auth/principal-forwarding';
+import { SubscriptionPlanner } from './planner';
+import { UpstreamSubscriptions } from './upstream';
+
+export interface SubscriptionLimits {
+  perConnection: number;
+  perTenantConnections: number;
+}
+
+export const metrics = {
+  connections: new Gauge({ name: 'gateway_ws_connections', help: 'Open graphql-ws connections' }),
+  subscriptions: new Gauge({ name: 'gateway_ws_subscriptions', help: 'Active subscriptions' }),
+  delivered: new Counter({ name: 'gateway_ws_messages_delivered_total', help: 'Subscription messages sent to clients' }),
+};
+
+interface ConnectionState {
+  principal?: Principal;
+  active: number;
+}
+
+function credentialOf(params: Record<string, unknown> | undefined, upgrade: http.IncomingMessage): string | null {
+  const p = params ?? {};
+  for (const k of ['apiKey', 'x-api-key', 'X-API-Key', 'token']) if (typeof p[k] === 'string' && p[k]) return p[k] as string;
+  const auth = (p.authorization ?? p.Authorization ?? upgrade.headers.authorization) as string | undefined;
+  const m = auth ? /^Bearer\s+(.+)$/i.exec(auth.trim()) : null;
+  if (m) return m[1];
+  const header = upgrade.headers['x-api-key'];
+  return typeof header === 'string' && header ? header : null;
+}
+
+/**
+ * graphql-ws on the gateway's /graphql. A subscription's primary field runs on the owning
+ * subgraph over one multiplexed upstream connection; for each event the rest of the plan
+ * (fields of other subgraphs) runs through @apollo/gateway's executor, with the primary
+ * fetch answered locally by the event itself.
+ */
+export function serveSubscriptions(opts: {
+  httpServer: http.Server;
+  keys: KeyStore;
+  signer: PrincipalSigner;
+  planner: SubscriptionPlanner;
+  dataSources: Record<string, GraphQLDataSource<GatewayContext>>;
+  subgraphUrls: Record<string, string>;
+  upstream: UpstreamSubscriptions;
+  limits: SubscriptionLimits;
+}) {
+  const log = logger('gateway.subscriptions');
+  const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
+  const perTenant = new Map<string, number>();
+  const states = new WeakMap<object, ConnectionState>();
+  const stateOf = (ctx: object) => {
+    let s = states.get(ctx);
+    if (!s) states.set(ctx, (s = { active: 0 }));
+    return s;
+  };
+
+  const cleanup = useServer<Record<string, unknown>, { request: http.IncomingMessage }>(
+    {
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        const credential = credentialOf(ctx.connectionParams, ctx.extra.request);
+        const principal = credential ? await opts.keys.authenticate(credential) : null;
+        if (!principal) {
+          socket.close(4401, credential ? 'Unauthorized: the API key is unknown, revoked or expired' : 'Unauthorized: send connectionParams { apiKey } or { authorization: "Bearer <key>" }');
+          return false;
+        }
+        if (!principal.scopes.includes('events:read')) {
+          socket.close(4403, 'Forbidden: live conversions need the scope events:read');
+          return false;
+        }
+        const open = perTenant.get(principal.tenantId) ?? 0;
+        if (open >= opts.limits.perTenantConnections) {
+          socket.close(4429, `Too many connections: at most ${opts.limits.perTenantConnections} per tenant`);
+          return false;
+        }
+        perTenant.set(principal.tenantId, open + 1);
+        stateOf(ctx).principal = principal;
+        metrics.connections.inc();
+        return true;
+      },
+      onClose: (ctx) => {
+        const s = states.get(ctx);
+        if (!s?.principal) return;
+        perTenant.set(s.principal.tenantId, Math.max(0, (perTenant.get(s.principal.tenantId) ?? 1) - 1));
+        metrics.connections.dec();
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const s = stateOf(ctx);
+        if (s.active >= opts.limits.perConnection) {
+          return [new GraphQLError(`at most ${opts.limits.perConnection} active subscriptions per connection`, { extensions: { code: 'RATE_LIMITED' } })];
+        }
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        const errors = validate(opts.planner.apiGraphQLSchema, document);
+        if (errors.length) return errors;
+        const op = getOperationAST(document, payload.operationName);
+        if (!op || op.operation !== 'subscription') return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations with HTTP POST')];
+        const principal = s.principal!;
+        let token: Promise<string> | null = null;
+        s.active++;
+        const contextValue: GatewayContext & { connection: ConnectionState } = { principal, principalToken: () => (token ??= opts.signer.token(principal)), connection: s };
+        return { schema: opts.planner.apiGraphQLSchema, document, operationName: payload.operationName ?? undefined, variableValues: payload.variables ?? {}, contextValue };
+      },
+      subscribe: (args) => federatedSubscription(args, (args.contextValue as { connection: ConnectionState }).connection, opts),
+      onComplete: () => undefined,
+    },
+    wss,
+    12_000,
+  );
+  return {
+    async dispose() {
+      // 1001 "going away": clients reconnect (to another replica) and resume with their cursor.
+      await cleanup.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await opts.upstream.dispose();
+      log.info('subscriptions stopped');
+    },
+  };
+}
+
+async function* federatedSubscription(
+  args: ExecutionArgs,
+  connection: ConnectionState,
+  opts: Parameters<typeof serveSubscriptions>[0],
+): AsyncGenerator<ExecutionResult> {
+  const context = args.contextValue as GatewayContext;
+  const query = print(args.document);
+  const plan = opts.planner.plan(args.document, args.operationName ?? undefined, `${args.operationName ?? ''}:${query}`);
+  const node = plan.node as SubscriptionNode | undefined;
+  if (node?.kind !== 'Subscription') {
+    connection.active--;
+    yield { errors: [new GraphQLError('the operation did not plan as a subscription')] };
+    return;
+  }
+  const primary: FetchNode = node.primary;
+  const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+  const upstreamVars = Object.fromEntries((primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]));
+  const upstreamUrl = opts.subgraphUrls[primary.serviceName];
+  const iterator = opts.upstream.client(upstreamUrl).iterate({
+    query: primary.operation,
+    variables: upstreamVars,
+    extensions: { principal: await opts.upstream.principalToken(context.principal) },
+  });
+  const operationContext = buildOperationContext({ schema: opts.planner.apiGraphQLSchema, operationDocument: args.document, operationName: args.operationName ?? undefined });
+  const restPlan: QueryPlan = { kind: 'QueryPlan', node: node.rest ? { kind: 'Sequence', nodes: [primary, node.rest] } : primary };
+  metrics.subscriptions.inc();
+  try {
+    for await (const event of iterator) {
+      if (!event.data) {
+        yield { errors: (event.errors ?? []).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) };
+        continue;
+      }
+      const local: GraphQLDataSource<GatewayContext> = {
+        process: async (request) => (request.request.query === primary.operation ? { data: event.data as Record<string, unknown> } : opts.dataSources[primary.serviceName].process(request)),
+      };
+      const serviceMap: ServiceMap = { ...opts.dataSources, [primary.serviceName]: local };
+      const result = await executeQueryPlan(
+        restPlan,
+        serviceMap,
+        { request: { query, variables, operationName: args.operationName ?? undefined }, context, logger: console, metrics: {}, cache: undefined as never, overallCachePolicy: undefined as never } as never,
+        operationContext,
+        opts.planner.supergraphSchema,
+        opts.planner.apiSchema,
+      );
+      metrics.delivered.inc();
+      yield { data: result.data as Record<string, unknown>, ...(result.errors?.length ? { errors: result.errors as GraphQLError[] } : {}) };
+    }
+  } finally {
+    metrics.subscriptions.dec();
+    connection.active--;
+  }
+}
