@@ -131,6 +131,23 @@ export function serveSubscriptions(opts: {
   };
 }
 
+/** Ends an upstream stream that broke with one error message instead of a dropped socket. */
+async function* interrupted<T>(iterator: AsyncIterable<T>): AsyncGenerator<T | { data?: undefined; errors: { message: string; extensions: Record<string, unknown> }[] }> {
+  try {
+    yield* iterator;
+  } catch (err) {
+    const message = Array.isArray(err) ? err.map((e) => e.message).join('; ') : (err as Error)?.message ?? String(err);
+    yield {
+      errors: [
+        {
+          message: `the live stream was interrupted (${message || 'upstream closed'}); subscribe again with after: <the last cursor you received>`,
+          extensions: { code: 'STREAM_INTERRUPTED' },
+        },
+      ],
+    };
+  }
+}
+
 async function* federatedSubscription(
   args: ExecutionArgs,
   connection: ConnectionState,
@@ -158,7 +175,7 @@ async function* federatedSubscription(
   const restPlan: QueryPlan = { kind: 'QueryPlan', node: node.rest ? { kind: 'Sequence', nodes: [primary, node.rest] } : primary };
   metrics.subscriptions.inc();
   try {
-    for await (const event of iterator) {
+    for await (const event of interrupted(iterator)) {
       if (!event.data) {
         yield { errors: (event.errors ?? []).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) };
         continue;

@@ -25,8 +25,9 @@ export class UpstreamSubscriptions {
         lazy: true,
         lazyCloseTimeout: 5000,
         keepAlive: 10_000,
-        retryAttempts: Number.MAX_SAFE_INTEGER,
-        shouldRetry: () => true,
+        // No silent re-subscription: it would skip what happened while disconnected. An
+        // interrupted stream ends with an error, and the client resumes with its cursor.
+        retryAttempts: 0,
         connectionParams: async () => ({ principal: await signPrincipal({ tenantId: 'gateway', scopes: [] }, this.key, 300) }),
         on: { closed: (event) => this.log.debug({ url, code: (event as { code?: number })?.code }, 'upstream subscription connection closed') },
       });
