@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { Stack, startDistributed, startEmbedded } from '../helpers/harness';
+import { freePort, Proc, ready, run, Stack, startDistributed, startEmbedded, stopAll, waitFor } from '../helpers/harness';
+import { collect, wsClient } from '../helpers/ws';
 import { describeWithPostgresAndRedis, postgresUrl, redisUrl, uniquePrefix } from '../helpers/services';
 import { defineSliceTests } from './slice';
 import { defineLinksTests } from './links';
@@ -110,4 +111,81 @@ describeWithPostgresAndRedis('npm start with DATABASE_URL and REDIS_URL', () => 
       await dropRedisKeys(prefix);
     }
   }, 90_000);
+});
+
+describeWithPostgresAndRedis('live conversions across replicas', () => {
+  let stack: Stack;
+  let db: { url: string; drop: () => Promise<void> };
+  const extra: Proc[] = [];
+  let gateway2: string;
+  const prefix = `${uniquePrefix('replicas')}:`;
+  beforeAll(async () => {
+    db = await createDatabase('rgw_replicas');
+    stack = await startDistributed({ databaseUrl: db.url, redisUrl, redisKeyPrefix: prefix });
+    const events2Port = await freePort();
+    const events2 = run('events-2', 'subgraphs/events/src/index.js', { ...stack.env!, EVENTS_PORT: String(events2Port) });
+    extra.push(events2);
+    await waitFor('second events /readyz', () => ready(`http://127.0.0.1:${events2Port}/readyz`), extra);
+    const gw2Port = await freePort();
+    const gw2 = run('gateway-2', 'gateway/src/index.js', {
+      ...stack.env!,
+      PORT: String(gw2Port),
+      LINKS_URL: stack.subgraphUrls.links,
+      EVENTS_URL: `http://127.0.0.1:${events2Port}/graphql`,
+      KYC_URL: stack.subgraphUrls.kyc,
+      COMMISSIONS_URL: stack.subgraphUrls.commissions,
+      WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '2',
+      WS_MAX_CONNECTIONS_PER_TENANT: '3',
+    });
+    extra.push(gw2);
+    await waitFor('second gateway /readyz', () => ready(`http://127.0.0.1:${gw2Port}/readyz`), extra);
+    gateway2 = `http://127.0.0.1:${gw2Port}/graphql`;
+  }, 120_000);
+  afterAll(async () => {
+    const codes = await stopAll(extra.reverse());
+    await stack?.stop();
+    await db?.drop();
+    await dropRedisKeys(prefix);
+    expect(codes).toEqual([0, 0]);
+  }, 60_000);
+
+  it('an event written through one gateway and events replica reaches a subscriber on the other pair', async () => {
+    const p = await stack.gql(`mutation { createPartner(input: { name: "Replica IB" }) { id } }`);
+    const partnerId = p.body.data.createPartner.id;
+    const link = await stack.gql(`mutation($p: ID) { createReferralLink(input: { partnerId: $p, path: "/r" }) { trackingUrl } }`, { p: partnerId });
+    const { client } = wsClient(gateway2, { apiKey: stack.apiKey });
+    const sub = collect(client, `subscription($f: ConversionStreamFilter) { conversionRecorded(filter: $f) { id partner { id } } }`, { f: { partnerId } });
+    try {
+      const res = await fetch(link.body.data.createReferralLink.trackingUrl, { headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0) Chrome/120.0', 'x-forwarded-for': '81.2.69.170' }, redirect: 'manual' });
+      const clickId = new URL(res.headers.get('location')!).searchParams.get('click_id')!;
+      const ids: string[] = [];
+      await waitFor('the event on the other replica', async () => {
+        const t = await stack.gql(`mutation($c: String) { trackEvent(input: { eventType: REGISTRATION, email: "r${Date.now()}@x.io", clickId: $c }) { id } }`, { c: clickId });
+        ids.push(t.body.data.trackEvent.id);
+        return sub.messages.length ? true : undefined;
+      }, [], 20_000);
+      expect(ids).toContain(sub.messages[0].data.conversionRecorded.id);
+      expect(sub.messages[0].data.conversionRecorded.partner.id).toBe(partnerId);
+    } finally {
+      sub.unsubscribe();
+      await client.dispose();
+    }
+  });
+
+  it('the subscription limit per connection and the connection limit per tenant hold, and metrics count them', async () => {
+    const q = `subscription { conversionRecorded { id } }`;
+    const a = wsClient(gateway2, { apiKey: stack.apiKey });
+    const subs = [collect(a.client, q), collect(a.client, q), collect(a.client, q)];
+    await waitFor('the third subscription to be refused', async () => (subs[2].isDone() ? true : undefined), [], 10_000);
+    expect(JSON.stringify(subs[2].error())).toMatch(/at most 2 active subscriptions per connection/);
+    const others = [wsClient(gateway2, { apiKey: stack.apiKey }), wsClient(gateway2, { apiKey: stack.apiKey }), wsClient(gateway2, { apiKey: stack.apiKey })];
+    for (const o of others) collect(o.client, q);
+    const closes = await Promise.race([Promise.any(others.map((o) => o.closed)), new Promise((r) => setTimeout(() => r(null), 10_000))]);
+    expect(closes).toMatchObject({ code: 4429 });
+    const metrics = await (await fetch(gateway2.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toMatch(/gateway_ws_connections \d+/);
+    expect(metrics).toMatch(/gateway_ws_subscriptions [1-9]/);
+    for (const s of subs) s.unsubscribe();
+    await Promise.all([a, ...others].map((c) => c.client.dispose()));
+  });
 });

@@ -92,6 +92,8 @@ export interface Stack {
   gql: <T = any>(query: string, variables?: Record<string, unknown>, key?: string | null) => Promise<GraphQLResponse<T>>;
   /** SIGTERM to every process; resolves with their exit codes. */
   stop: () => Promise<(number | null)[]>;
+  /** The environment every service of a distributed stack shares (to start more replicas). */
+  env?: Record<string, string>;
 }
 
 export function gqlClient(url: string, defaultKey: string) {
@@ -103,7 +105,7 @@ export function gqlClient(url: string, defaultKey: string) {
   };
 }
 
-async function stopAll(procs: Proc[]): Promise<(number | null)[]> {
+export async function stopAll(procs: Proc[]): Promise<(number | null)[]> {
   return Promise.all(
     procs.map(async (p) => {
       if (p.child.exitCode !== null) return p.child.exitCode;
@@ -204,6 +206,7 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
       admin,
       gql: gqlClient(gatewayUrl, key.key),
       stop: () => stopAll([...procs].reverse()),
+      env: common,
     };
   } catch (err) {
     await stopAll(procs);
