@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
  * start at once with its output.
  */
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+/** The repository root, whether this runs from source (ts-jest) or compiled (dist/test/helpers, for bench/). */
+export const ROOT = path.resolve(__dirname, '..', '..', ...(__dirname.split(path.sep).includes('dist') ? ['..'] : []));
 export const DIST = path.join(ROOT, 'dist');
 
 export interface Proc {

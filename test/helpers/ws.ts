@@ -15,6 +15,8 @@ export function wsClient(gatewayUrl: string, connectionParams: Record<string, un
     webSocketImpl: WebSocket,
     lazy: false,
     retryAttempts: 0,
+    // The close is observed through `closed`; the default would print it.
+    onNonLazyError: () => undefined,
     connectionParams,
     on: { closed: (e) => onClosed({ code: (e as { code: number }).code, reason: (e as { reason: string }).reason }) },
   });

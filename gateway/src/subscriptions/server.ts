@@ -54,6 +54,7 @@ export function serveSubscriptions(opts: {
   limits: SubscriptionLimits;
 }) {
   const log = logger('gateway.subscriptions');
+  const restResults = new RestResults();
   const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
   const perTenant = new Map<string, number>();
   const states = new WeakMap<object, ConnectionState>();
@@ -114,7 +115,7 @@ export function serveSubscriptions(opts: {
         const contextValue: GatewayContext & { connection: ConnectionState } = { principal, principalToken: () => (token ??= opts.signer.token(principal)), connection: s };
         return { schema: opts.planner.apiGraphQLSchema, document, operationName: payload.operationName ?? undefined, variableValues: payload.variables ?? {}, contextValue };
       },
-      subscribe: (args) => federatedSubscription(args, (args.contextValue as { connection: ConnectionState }).connection, opts),
+      subscribe: (args) => federatedSubscription(args, (args.contextValue as { connection: ConnectionState }).connection, { ...opts, restResults }),
       onComplete: () => undefined,
     },
     wss,
@@ -129,6 +130,33 @@ export function serveSubscriptions(opts: {
       log.info('subscriptions stopped');
     },
   };
+}
+
+const principalKey = (p: Principal) => JSON.stringify([p.tenantId, p.partnerId ?? '', [...p.scopes].sort()]);
+
+/** Results of the rest of a plan for one event, shared by its subscribers for a few seconds. */
+class RestResults {
+  private readonly entries = new Map<string, { at: number; value: Promise<ExecutionResult> }>();
+  constructor(private readonly ttlMs = 5000, private readonly max = 10_000) {}
+
+  get(key: string): Promise<ExecutionResult> | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (Date.now() - e.at > this.ttlMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.value;
+  }
+
+  set(key: string, value: Promise<ExecutionResult>): void {
+    if (this.entries.size >= this.max) {
+      const cutoff = Date.now() - this.ttlMs;
+      for (const [k, e] of this.entries) if (e.at < cutoff) this.entries.delete(k);
+      if (this.entries.size >= this.max) this.entries.clear();
+    }
+    this.entries.set(key, { at: Date.now(), value });
+  }
 }
 
 /** Ends an upstream stream that broke with one error message instead of a dropped socket. */
@@ -151,7 +179,7 @@ async function* interrupted<T>(iterator: AsyncIterable<T>): AsyncGenerator<T | {
 async function* federatedSubscription(
   args: ExecutionArgs,
   connection: ConnectionState,
-  opts: Parameters<typeof serveSubscriptions>[0],
+  opts: Parameters<typeof serveSubscriptions>[0] & { restResults: RestResults },
 ): AsyncGenerator<ExecutionResult> {
   const context = args.contextValue as GatewayContext;
   const query = print(args.document);
@@ -180,20 +208,30 @@ async function* federatedSubscription(
         yield { errors: (event.errors ?? []).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) };
         continue;
       }
+      // Every subscriber with the same document, variables and credential scope gets the same
+      // answer for an event: run the rest of the plan once, not once per subscriber.
+      const shareKey = `${query}\u0000${JSON.stringify(variables)}\u0000${principalKey(context.principal)}\u0000${JSON.stringify(event.data)}`;
+      const shared = opts.restResults.get(shareKey);
+      if (shared) {
+        metrics.delivered.inc();
+        yield await shared;
+        continue;
+      }
       const local: GraphQLDataSource<GatewayContext> = {
         process: async (request) => (request.request.query === primary.operation ? { data: event.data as Record<string, unknown> } : opts.dataSources[primary.serviceName].process(request)),
       };
       const serviceMap: ServiceMap = { ...opts.dataSources, [primary.serviceName]: local };
-      const result = await executeQueryPlan(
+      const running = executeQueryPlan(
         restPlan,
         serviceMap,
         { request: { query, variables, operationName: args.operationName ?? undefined }, context, logger: console, metrics: {}, cache: undefined as never, overallCachePolicy: undefined as never } as never,
         operationContext,
         opts.planner.supergraphSchema,
         opts.planner.apiSchema,
-      );
+      ).then((result): ExecutionResult => ({ data: result.data as Record<string, unknown>, ...(result.errors?.length ? { errors: result.errors as GraphQLError[] } : {}) }));
+      opts.restResults.set(shareKey, running);
       metrics.delivered.inc();
-      yield { data: result.data as Record<string, unknown>, ...(result.errors?.length ? { errors: result.errors as GraphQLError[] } : {}) };
+      yield await running;
     }
   } finally {
     metrics.subscriptions.dec();
