@@ -9,6 +9,7 @@ import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
 import { defineSubscriptionTests } from './subscriptions';
+import { definePostbackTests } from './postbacks';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -25,6 +26,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineKycTests(() => stack);
   defineCommissionsTests(() => stack);
   defineSubscriptionTests(() => stack);
+  definePostbackTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

@@ -87,6 +87,15 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
     expect(body.checks.links).toBe('ok');
   });
 
+  it('postback endpoints on private, loopback or plain-http targets are refused outside insecure mode', async () => {
+    for (const url of ['https://10.0.0.5/hook', 'https://127.0.0.1/hook', 'https://localhost/hook', 'http://example.com/hook', 'https://[fd00::1]/hook']) {
+      const res = await stack.gql(`mutation($u: String!) { createPostbackEndpoint(input: { url: $u, eventTypes: ["*"] }) { signingSecret } }`, { u: url });
+      expect(res.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', param: 'input.url', reason: 'postback.url_invalid' });
+    }
+    const okRes = await stack.gql(`mutation { createPostbackEndpoint(input: { url: "https://hooks.example.com/referrals", eventTypes: ["FIRST_DEPOSIT"] }) { signingSecret endpoint { url } } }`);
+    expect(okRes.body.data.createPostbackEndpoint.endpoint.url).toBe('https://hooks.example.com/referrals');
+  });
+
   it('facts travel on Redis Streams under the configured key prefix', async () => {
     const redis = new Redis(redisUrl);
     const streams = await redis.keys(`${prefix}facts:*`);

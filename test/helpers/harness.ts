@@ -135,7 +135,19 @@ export async function startEmbedded(extraEnv: Record<string, string> = {}): Prom
   const names = ['links', 'events', 'kyc', 'commissions'];
   const ports: Record<string, string> = {};
   for (const n of names) ports[`${n.toUpperCase()}_PORT`] = String(await freePort());
-  const env = { DATA_DIR: dataDir, PORT: String(await freePort()), ...ports, HOST: '127.0.0.1', DEMO_API_KEY: apiKey, OUTBOX_POLL_MS: '100', ...extraEnv };
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    ...ports,
+    HOST: '127.0.0.1',
+    DEMO_API_KEY: apiKey,
+    OUTBOX_POLL_MS: '100',
+    // Postback receivers in tests listen on loopback, and retries must not take minutes.
+    POSTBACKS_ALLOW_INSECURE: 'true',
+    POSTBACK_RETRY_SCHEDULE: '0,1,2',
+    POSTBACK_POLL_MS: '100',
+    ...extraEnv,
+  };
   const proc = run('start-all', 'gateway/src/start-all.js', env);
   const gatewayUrl = await waitFor('the start banner', async () => /GraphQL endpoint: (\S+)/.exec(proc.output())?.[1], [proc]);
   const origin = new URL(gatewayUrl).origin;

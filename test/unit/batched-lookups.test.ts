@@ -18,6 +18,7 @@ import { createLoaders as eventsLoaders } from '../../subgraphs/events/src/loade
 import { migrations as eventsMigrations } from '../../subgraphs/events/src/migrations';
 import { buildEventsSchema } from '../../subgraphs/events/src/schema';
 import { EventsConfig } from '../../subgraphs/events/src/config';
+import { PostbackDelivery, PostbackEndpoint } from '../../subgraphs/events/src/entities/postback.entity';
 import { ForexTransaction, TradingActivityDay } from '../../subgraphs/events/src/entities/forex.entity';
 import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from '../../subgraphs/events/src/entities/read-models.entity';
 import { Commission, CommissionKind, CommissionStatus } from '../../subgraphs/commissions/src/entities/commission.entity';
@@ -126,7 +127,7 @@ describe('events: 500 events, traders and partner counters by reference', () => 
   let queries: QueryCounter;
   let server: ApolloServer<any>;
   beforeAll(async () => {
-    ({ dataSource: ds, queries } = await open('events', [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel], eventsMigrations));
+    ({ dataSource: ds, queries } = await open('events', [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel, PostbackEndpoint, PostbackDelivery], eventsMigrations));
     const now = new Date();
     const traders = ids('trd').map((id, i) => ({ id, tenantId: TENANT, email: `t${i}@x.io`, emailKey: `t${i}@x.io`, name: null, externalId: null, partnerId: ids('prt')[i], attribution: AttributionMethod.REFERRAL_CODE, createdAt: now }));
     const events = ids('evt').map((id, i) => ({ id, tenantId: TENANT, position: String(i + 1), eventType: EventType.REGISTRATION, partnerId: ids('prt')[i % 10], traderId: ids('trd')[i], attribution: AttributionMethod.REFERRAL_CODE, isConversion: true, isDuplicate: false, occurredAt: now, createdAt: now }));
@@ -134,7 +135,7 @@ describe('events: 500 events, traders and partner counters by reference', () => 
       await ds.getRepository(Trader).insert(traders.slice(i, i + 100));
       await ds.getRepository(ReferralEvent).insert(events.slice(i, i + 100));
     }
-    server = new ApolloServer({ schema: await buildEventsSchema({ outbox: new Outbox(ds, 'events'), config: { clickIdSecrets: ['s'.repeat(32)] } as EventsConfig }) });
+    server = new ApolloServer({ schema: await buildEventsSchema({ outbox: new Outbox(ds, 'events'), config: { clickIdSecrets: ['s'.repeat(32)] } as EventsConfig, postbacks: null as never }) });
     await server.start();
   });
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { ForexTransaction, TradingActivityDay } from '../../subgraphs/events/src
 import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from '../../subgraphs/events/src/entities/read-models.entity';
 import { PartnerRef, ReferralCodeOwner } from '../../subgraphs/events/src/entities/referral-code-owner.entity';
 import { ReferralEvent } from '../../subgraphs/events/src/entities/referral-event.entity';
+import { PostbackDelivery, PostbackEndpoint } from '../../subgraphs/events/src/entities/postback.entity';
 import { Trader } from '../../subgraphs/events/src/entities/trader.entity';
 import { conversionStream, liveChannel, LiveMessage } from '../../subgraphs/events/src/live/stream';
 import { migrations } from '../../subgraphs/events/src/migrations';
@@ -26,7 +27,7 @@ describe('conversion stream', () => {
     ({ dataSource: ds } = await openDataSource(
       'events',
       { dataDir: ':memory:' },
-      [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel, OutboxEntry, ProcessedFact],
+      [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel, PostbackEndpoint, PostbackDelivery, OutboxEntry, ProcessedFact],
       migrations,
     ));
     pubsub = new MemoryPubSub();

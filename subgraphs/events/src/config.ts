@@ -1,11 +1,38 @@
+import { parseRetrySchedule } from './domain/retry-schedule';
 import { CommonSubgraphConfig, EnvReader, readCommonSubgraphConfig, readSharedSecrets, SharedSecrets } from '../../shared/src';
 
 export interface EventsConfig extends CommonSubgraphConfig, SharedSecrets {
   port: number;
   /** Live messages buffered per subscriber before a too-slow one is cut off. */
   subscriberBuffer: number;
+  postbacks: {
+    /** http:// and private or loopback targets, for local development and tests only. */
+    allowInsecure: boolean;
+    /** Seconds before each attempt after the first failure. */
+    retrySchedule: number[];
+    concurrency: number;
+    pollMs: number;
+    timeoutMs: number;
+  };
 }
 
 export function readEventsConfig(env: EnvReader, options = { standalone: true }): EventsConfig {
-  return Object.freeze({ ...readCommonSubgraphConfig(env, options), ...readSharedSecrets(env, options), port: env.port('EVENTS_PORT', 4002), subscriberBuffer: env.int('SUBSCRIBER_BUFFER', 1000, 10, 100_000) });
+  return Object.freeze({ ...readCommonSubgraphConfig(env, options), ...readSharedSecrets(env, options), port: env.port('EVENTS_PORT', 4002), subscriberBuffer: env.int('SUBSCRIBER_BUFFER', 1000, 10, 100_000), postbacks: readPostbackConfig(env) });
+}
+
+function readPostbackConfig(env: EnvReader): EventsConfig['postbacks'] {
+  let retrySchedule: number[] = [];
+  const text = env.optional('POSTBACK_RETRY_SCHEDULE');
+  try {
+    retrySchedule = parseRetrySchedule(text);
+  } catch (err) {
+    env.problems.push(`POSTBACK_RETRY_SCHEDULE must be comma-separated seconds such as 0,5,300: ${(err as Error).message}`);
+  }
+  return {
+    allowInsecure: env.bool('POSTBACKS_ALLOW_INSECURE', false),
+    retrySchedule,
+    concurrency: env.int('POSTBACK_CONCURRENCY', 20, 1, 1000),
+    pollMs: env.int('POSTBACK_POLL_MS', 500, 10, 60_000),
+    timeoutMs: env.int('POSTBACK_TIMEOUT_MS', 10_000, 100, 60_000),
+  };
 }

@@ -3,6 +3,9 @@ import { EventsConfig } from './config';
 import { startKycConsumer } from './consumers/kyc';
 import { startReadModelConsumers } from './consumers/read-models';
 import { startLivePublisher } from './live/publisher';
+import { startPostbackConsumer } from './consumers/postbacks';
+import { PostbackDelivery, PostbackEndpoint } from './entities/postback.entity';
+import { PostbackWorker } from './services/postbacks';
 import { ForexTransaction, TradingActivityDay } from './entities/forex.entity';
 import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from './entities/read-models.entity';
 import { PartnerRef, ReferralCodeOwner } from './entities/referral-code-owner.entity';
@@ -13,13 +16,17 @@ import { migrations } from './migrations';
 import { buildEventsSchema } from './schema';
 import { EventsDeps } from './services/deps';
 
-export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel];
+export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel, PostbackEndpoint, PostbackDelivery];
 
 export async function start(config: EventsConfig, shared: SharedInfra = {}): Promise<RunningService> {
   const runtime = await SubgraphRuntime.open('events', config, entities, migrations, shared);
   startReadModelConsumers(runtime);
   startKycConsumer(runtime, config.clickIdSecrets);
-  const deps: EventsDeps = { outbox: runtime.outbox, config };
+  const postbacks = new PostbackWorker(runtime.dataSource, config);
+  const deps: EventsDeps = { outbox: runtime.outbox, config, postbacks };
+  startPostbackConsumer(runtime, postbacks);
+  postbacks.start();
+  runtime.onClose(() => postbacks.stop());
   const schema = await buildEventsSchema(deps);
   startLivePublisher(runtime);
   const live = { pubsub: runtime.pubsub, bufferLimit: config.subscriberBuffer };

@@ -19,6 +19,7 @@ export interface SharedInfra {
 export class SubgraphRuntime {
   private readonly consumers: Consumer[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly closers: (() => Promise<void>)[] = [];
   readonly outbox: Outbox;
 
   private constructor(
@@ -76,6 +77,11 @@ export class SubgraphRuntime {
     this.timers.push(timer);
   }
 
+  /** Runs `fn` first when the runtime closes (workers that must finish before the database goes). */
+  onClose(fn: () => Promise<void>): void {
+    this.closers.push(fn);
+  }
+
   /** Starts a bus consumer that lives as long as the runtime. */
   consume(options: ConsumeOptions): void {
     this.consumers.push(this.bus.consume(options));
@@ -91,6 +97,7 @@ export class SubgraphRuntime {
   async close(): Promise<void> {
     const log = logger(this.name);
     for (const t of this.timers) clearInterval(t);
+    await Promise.allSettled(this.closers.map((fn) => fn()));
     await Promise.allSettled(this.consumers.map((c) => c.stop()));
     await this.relay.stop();
     if (this.ownsInfra) await Promise.allSettled([this.bus.close(), this.pubsub.close()]);

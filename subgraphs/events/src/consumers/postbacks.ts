@@ -1,0 +1,17 @@
+import { consumeOnce, Fact, SubgraphRuntime } from '../../../shared/src';
+import { EventData, enqueueEvent, PostbackWorker } from '../services/postbacks';
+
+/** Every committed event becomes a queued postback for each endpoint that wants it, once. */
+export function startPostbackConsumer(runtime: SubgraphRuntime, worker: PostbackWorker): void {
+  runtime.consume({
+    group: 'events.postbacks',
+    types: ['event.recorded'],
+    handler: async (fact: Fact) => {
+      let queued = 0;
+      await consumeOnce(runtime.dataSource, 'events.postbacks', fact, async (m) => {
+        queued = (await enqueueEvent(m, fact.tenantId, (fact.payload as { event: EventData }).event)).length;
+      });
+      if (queued) worker.nudge();
+    },
+  });
+}
