@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { run, Stack, startEmbedded, waitFor } from '../helpers/harness';
+import { startReceiver } from '../helpers/receiver';
 import { defineSliceTests } from './slice';
 import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
@@ -47,6 +48,37 @@ describe('npm start: lifecycle', () => {
       expect(res.body).toEqual({ data: { partner: { name: 'Survivor' } } });
     } finally {
       expect(await second.stop()).toEqual([0]);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('a postback retry survives a restart of the service: nothing queued is lost', async () => {
+    const receiver = await startReceiver();
+    receiver.plan('/hook', [500, 200]);
+    const first = await startEmbedded({ POSTBACK_RETRY_SCHEDULE: '0,3' });
+    const dataDir = first.dataDir!;
+    let second: Stack | null = null;
+    try {
+      const created = await first.gql(`mutation($u: String!) { createPostbackEndpoint(input: { url: $u, eventTypes: ["*"] }) { endpoint { id } } }`, { u: receiver.url('/hook') });
+      expect(created.body.errors).toBeUndefined();
+      await first.gql(`mutation { trackEvent(input: { eventType: REGISTRATION, email: "restart@x.io" }) { id } }`);
+      await waitFor('the first (failing) attempt', async () => (receiver.at('/hook').length === 1 ? true : undefined), [], 15_000);
+      // Stop while the retry is queued (due 3 s later), keeping the data directory.
+      first.procs[0].child.kill('SIGTERM');
+      expect((await first.procs[0].exited).code).toBe(0);
+      second = await startEmbedded({ DATA_DIR: dataDir, DEMO_API_KEY: first.apiKey, POSTBACK_RETRY_SCHEDULE: '0,3' });
+      await waitFor('the retry after the restart', async () => (receiver.at('/hook').length === 2 ? true : undefined), [], 20_000);
+      const [a, b] = receiver.at('/hook');
+      expect(b.headers['webhook-id']).toBe(a.headers['webhook-id']);
+      const log = await second.gql(`query($id: ID!) { postbackEndpoint(id: $id) { deliveries { nodes { attempt status } } } }`, { id: created.body.data.createPostbackEndpoint.endpoint.id });
+      await waitFor('the log to show the success', async () => {
+        const l = await second!.gql(`query($id: ID!) { postbackEndpoint(id: $id) { deliveries { nodes { attempt status } } } }`, { id: created.body.data.createPostbackEndpoint.endpoint.id });
+        return l.body.data.postbackEndpoint.deliveries.nodes[0].status === 'SUCCEEDED' ? true : undefined;
+      }, [], 10_000);
+      expect(log.body.data.postbackEndpoint.deliveries.nodes.map((n: any) => n.attempt).sort()).toEqual([1, 2]);
+    } finally {
+      await second?.stop();
+      await receiver.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 90_000);
