@@ -203,6 +203,20 @@ export function defineSliceTests(stack: () => Stack): void {
     expect(write.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
+  it('a key without a scope cannot read that scope\'s fields, not even through another subgraph\'s entities', async () => {
+    const key = (await stack().admin('create-key', '--tenant', stack().tenantId, '--scopes', 'events:read')).key as string;
+    const own = await stack().gql(`{ events(first: 1) { totalCount } }`, {}, key);
+    expect(own.body.errors).toBeUndefined();
+    const root = await stack().gql(`{ partners(first: 1) { totalCount } }`, {}, key);
+    expect(root.body.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+    expect(root.body.errors?.[0].message).toContain('links:read');
+    const viaEntity = await stack().gql(`{ events(first: 5, filter: { isConversion: true }) { nodes { id partner { name } } } }`, {}, key);
+    expect(viaEntity.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(viaEntity.body.errors?.[0].message).toContain('links:read');
+    const write = await stack().gql(`mutation { trackEvent(input: { eventType: REGISTRATION }) { id } }`, {}, key);
+    expect(write.body.errors?.[0].message).toContain('events:write');
+  });
+
   it('HTTP batching answers an array of operations in order', async () => {
     const res = await fetch(stack().gatewayUrl, {
       method: 'POST',

@@ -1,5 +1,5 @@
 import { GraphQLSchema } from 'graphql';
-import { buildFederatedSchema } from '../../shared/src';
+import { buildFederatedSchema, withScope } from '../../shared/src';
 import { ReferralEvent, ReferralGraph } from './external/events';
 import { Partner } from './external/partner';
 import { CommissionsContext } from './loaders';
@@ -24,13 +24,13 @@ export function buildCommissionsSchema(deps: CommissionsDeps | null): Promise<Gr
       ReferralEvent: { __resolveReference: (ref: ReferralEvent) => ref },
       ReferralGraph: { __resolveReference: (ref: ReferralGraph, ctx: CommissionsContext) => (own(ctx, ref.partnerId) ? ref : null) },
       Commission: {
-        __resolveReference: async (ref: { id: string }, ctx: CommissionsContext) => {
+        __resolveReference: withScope('commissions:read', async (ref: { id: string }, ctx: CommissionsContext) => {
           const c = await ctx.loaders.commission.load(ref.id);
           return c && own(ctx, c.partnerId) ? c : null;
-        },
+        }),
       },
       CommissionPlan: {
-        __resolveReference: (ref: { id: string }, ctx: CommissionsContext) => (ctx.principal.partnerId ? null : ctx.loaders.plan.load(ref.id)),
+        __resolveReference: withScope('commissions:read', (ref: { id: string }, ctx: CommissionsContext) => (ctx.principal.partnerId ? null : ctx.loaders.plan.load(ref.id))),
       },
     },
   );

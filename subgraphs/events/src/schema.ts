@@ -1,5 +1,5 @@
 import { GraphQLSchema } from 'graphql';
-import { buildFederatedSchema } from '../../shared/src';
+import { buildFederatedSchema, withScope } from '../../shared/src';
 import { ReferralLink } from './external/links';
 import { Partner } from './external/partner';
 import { PostbackEndpoint } from './entities/postback.entity';
@@ -27,25 +27,25 @@ export function buildEventsSchema(deps: EventsDeps | null): Promise<GraphQLSchem
     {
       Partner: { __resolveReference: (ref: { id: string }, ctx: EventsContext) => (partnerVisible(ctx, ref.id) ? { id: ref.id } : null) },
       ReferralEvent: {
-        __resolveReference: async (ref: { id: string }, ctx: EventsContext) => {
+        __resolveReference: withScope('events:read', async (ref: { id: string }, ctx: EventsContext) => {
           const e = await ctx.loaders.event.load(ref.id);
           return e && partnerVisible(ctx, e.partnerId) ? e : null;
-        },
+        }),
       },
       Trader: {
-        __resolveReference: async (ref: { id: string }, ctx: EventsContext) => {
+        __resolveReference: withScope('events:read', async (ref: { id: string }, ctx: EventsContext) => {
           const t = await ctx.loaders.trader.load(ref.id);
           return t && partnerVisible(ctx, t.partnerId) ? t : null;
-        },
+        }),
       },
       // Visibility of links is decided by links; counters are filtered by tenant.
       ReferralLink: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
       PostbackEndpoint: {
-        __resolveReference: async (ref: { id: string }, ctx: EventsContext) => {
+        __resolveReference: withScope('postbacks:manage', async (ref: { id: string }, ctx: EventsContext) => {
           if (ctx.principal.partnerId) return null;
           const e = await ctx.dataSource.getRepository(PostbackEndpoint).findOneBy({ tenantId: ctx.principal.tenantId, id: ref.id });
           return e && !e.deletedAt ? e : null;
-        },
+        }),
       },
       ReferralGraph: {
         __resolveReference: (ref: { partnerId: string; from: string; to: string; granularity: string }, ctx: EventsContext) =>

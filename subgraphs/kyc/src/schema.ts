@@ -1,5 +1,5 @@
 import { GraphQLSchema } from 'graphql';
-import { buildFederatedSchema, Outbox } from '../../shared/src';
+import { buildFederatedSchema, Outbox, withScope } from '../../shared/src';
 import { KycContext } from './loaders';
 import { KycApplicationResolver } from './resolvers/kyc.resolver';
 import { ReferralCodeResolver } from './resolvers/referral-code.resolver';
@@ -10,10 +10,10 @@ export function buildKycSchema(outbox: Outbox | null): Promise<GraphQLSchema> {
     { resolvers: [ReferralCodeResolver, KycApplicationResolver], instances: [new ReferralCodeResolver(outbox as Outbox), new KycApplicationResolver(outbox as Outbox)] },
     {
       ReferralCode: {
-        __resolveReference: (ref: { id: string }, ctx: KycContext) => (ctx.principal.partnerId ? null : ctx.loaders.referralCode.load(ref.id)),
+        __resolveReference: withScope('kyc:read', (ref: { id: string }, ctx: KycContext) => (ctx.principal.partnerId ? null : ctx.loaders.referralCode.load(ref.id))),
       },
       KycApplication: {
-        __resolveReference: (ref: { id: string }, ctx: KycContext) => (ctx.principal.partnerId ? null : ctx.loaders.application.load(ref.id)),
+        __resolveReference: withScope('kyc:read', (ref: { id: string }, ctx: KycContext) => (ctx.principal.partnerId ? null : ctx.loaders.application.load(ref.id))),
       },
     },
   );

@@ -1,5 +1,5 @@
 import { GraphQLSchema } from 'graphql';
-import { buildFederatedSchema } from '../../shared/src';
+import { buildFederatedSchema, withScope } from '../../shared/src';
 import { LinksContext } from './loaders';
 import { ClickResolver } from './resolvers/click.resolver';
 import { ReferralGraphResolver } from './resolvers/graph.resolver';
@@ -18,22 +18,22 @@ export function buildLinksSchema(deps: LinksDeps | null): Promise<GraphQLSchema>
       instances: [new PartnerResolver(d), new ReferralLinkResolver(d), new ClickResolver(d), new LinkSettingsResolver(d)],
     },
     {
-      Partner: { __resolveReference: (ref: { id: string }, ctx: LinksContext) => (own(ctx, ref.id) ? ctx.loaders.partner.load(ref.id) : null) },
+      Partner: { __resolveReference: withScope('links:read', (ref: { id: string }, ctx: LinksContext) => (own(ctx, ref.id) ? ctx.loaders.partner.load(ref.id) : null)) },
       ReferralLink: {
-        __resolveReference: async (ref: { id: string }, ctx: LinksContext) => {
+        __resolveReference: withScope('links:read', async (ref: { id: string }, ctx: LinksContext) => {
           const link = await ctx.loaders.link.load(ref.id);
           return link && own(ctx, link.partnerId) ? link : null;
-        },
+        }),
       },
       Click: {
-        __resolveReference: async (ref: { id: string }, ctx: LinksContext) => {
+        __resolveReference: withScope('links:read', async (ref: { id: string }, ctx: LinksContext) => {
           const click = await ctx.loaders.click.load(ref.id);
           return click && own(ctx, click.partnerId) ? click : null;
-        },
+        }),
       },
       ReferralGraph: {
-        __resolveReference: (ref: { partnerId: string; from: string; to: string; granularity: string }, ctx: LinksContext) =>
-          own(ctx, ref.partnerId) ? { ...ref, from: new Date(ref.from), to: new Date(ref.to), tenantId: ctx.principal.tenantId } : null,
+        __resolveReference: withScope('links:read', (ref: { partnerId: string; from: string; to: string; granularity: string }, ctx: LinksContext) =>
+          own(ctx, ref.partnerId) ? { ...ref, from: new Date(ref.from), to: new Date(ref.to), tenantId: ctx.principal.tenantId } : null),
       },
     },
   );

@@ -30,3 +30,14 @@ export function scopedPartnerId(ctx: BaseContext, requested: string | null | und
   }
   return requested ?? undefined;
 }
+
+/**
+ * A reference resolver that first checks `scope`: entity lookups from other subgraphs
+ * (`_entities`) reach data too, so they need the same scope as the root fields.
+ */
+export function withScope<R, C extends BaseContext, T>(scope: Scope, resolve: (ref: R, ctx: C) => T): (ref: R, ctx: C) => T {
+  return (ref, ctx) => {
+    requireScope(ctx, scope);
+    return resolve(ref, ctx);
+  };
+}
