@@ -21,6 +21,13 @@ export interface GatewayConfig {
   introspection: boolean;
   /** Largest accepted request body. */
   maxBodyBytes: string;
+  rateLimitPerMinute: number;
+  authFailuresPerMinute: number;
+  maxQueryDepth: number;
+  maxAliases: number;
+  maxQueryCost: number;
+  maxBatchSize: number;
+  redisKeyPrefix: string;
   /** Live subscriptions: per connection, and open connections per tenant. */
   wsMaxSubscriptionsPerConnection: number;
   wsMaxConnectionsPerTenant: number;
@@ -59,6 +66,13 @@ export function readGatewayConfig(env: EnvReader, options = { standalone: true }
     supergraphPath: path.resolve(env.string('SUPERGRAPH_PATH', path.join(PACKAGE_ROOT, 'schema', 'supergraph.graphql'))),
     introspection: env.bool('INTROSPECTION', !production),
     maxBodyBytes: env.string('MAX_BODY_SIZE', '1mb'),
+    rateLimitPerMinute: env.int('RATE_LIMIT_PER_MINUTE', 1000, 1, 10_000_000),
+    authFailuresPerMinute: env.int('AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
+    maxQueryDepth: env.int('MAX_QUERY_DEPTH', 12, 2, 100),
+    maxAliases: env.int('MAX_ALIASES', 30, 0, 10_000),
+    maxQueryCost: env.int('MAX_QUERY_COST', 20_000, 10, 10_000_000),
+    maxBatchSize: env.int('MAX_BATCH_SIZE', 20, 1, 1000),
+    redisKeyPrefix: env.string('REDIS_KEY_PREFIX', 'rgw:'),
     wsMaxSubscriptionsPerConnection: env.int('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 25, 1, 10_000),
     wsMaxConnectionsPerTenant: env.int('WS_MAX_CONNECTIONS_PER_TENANT', 1000, 1, 1_000_000),
   });

@@ -32,6 +32,10 @@ import { SubscriptionPlanner } from './subscriptions/planner';
 import { serveSubscriptions } from './subscriptions/server';
 import { UpstreamSubscriptions } from './subscriptions/upstream';
 import { clickRedirectProxy } from './http/redirect-proxy';
+import { documentLimitRules } from './limits/document-limits';
+import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
+import { requestCost } from './limits/request-cost';
+import { GraphQLError } from 'graphql';
 
 export interface RunningGateway extends RunningService {
   keys: KeyStore;
@@ -82,6 +86,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     // Signals are ours (runMain): Apollo must not stop itself or re-raise SIGTERM.
     stopOnTerminationSignals: false,
     formatError: formatError('gateway'),
+    validationRules: documentLimitRules({ maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost }),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
   });
   try {
@@ -116,17 +121,45 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not ready', service: 'gateway', ...report });
   });
   app.all('/r/:slug', clickRedirectProxy(config.subgraphUrls.links));
+  const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.redisKeyPrefix) : new MemoryRateLimiter();
   app.use(
     '/graphql',
     express.json({ limit: config.maxBodyBytes }),
+    (req: express.Request, res: express.Response, next: express.NextFunction) => {
+      if (Array.isArray(req.body) && req.body.length > config.maxBatchSize) {
+        res.status(400).json({ errors: [{ message: `a batch may hold at most ${config.maxBatchSize} operations (MAX_BATCH_SIZE); got ${req.body.length}`, extensions: { code: 'BAD_REQUEST', limit: 'MAX_BATCH_SIZE' } }] });
+        return;
+      }
+      next();
+    },
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const principal = await authenticate(req.headers, keys);
+        const ip = req.socket.remoteAddress ?? 'unknown';
+        const blocked = await limiter.over(`authfail:${ip}`, config.authFailuresPerMinute);
+        if (!blocked.allowed) throw rateLimited(blocked.retryAfter, `too many failed authentication attempts from this address (AUTH_FAILURES_PER_MINUTE ${config.authFailuresPerMinute}); retry after ${blocked.retryAfter} s`);
+        let principal;
+        try {
+          principal = await authenticate(req.headers, keys);
+        } catch (err) {
+          await limiter.hit(`authfail:${ip}`, 1, config.authFailuresPerMinute);
+          throw err;
+        }
+        const hit = await limiter.hit(`cred:${principal.credentialId ?? principal.tenantId}`, requestCost(req.body), config.rateLimitPerMinute);
+        if (!hit.allowed) throw rateLimited(hit.retryAfter, `rate limit of ${config.rateLimitPerMinute} requests a minute reached (bulk records count one each); retry after ${hit.retryAfter} s`);
         let token: Promise<string> | null = null;
         return { principal, principalToken: () => (token ??= signer.token(principal)) };
       },
     }),
   );
+
+  // A body over MAX_BODY_SIZE (or not JSON) is a 400 that names the limit, not an HTML page.
+  app.use((err: Error & { type?: string; status?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (err.type === 'entity.too.large') {
+      res.status(400).json({ errors: [{ message: `the request body is over MAX_BODY_SIZE (${config.maxBodyBytes})`, extensions: { code: 'BAD_REQUEST', limit: 'MAX_BODY_SIZE' } }] });
+    } else if (err.type === 'entity.parse.failed') {
+      res.status(400).json({ errors: [{ message: 'the request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+    } else next(err);
+  });
 
   let port: number;
   try {
@@ -175,4 +208,10 @@ async function subgraphReady(graphqlUrl: string): Promise<void> {
     const down = Object.entries(body.checks ?? {}).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k} ${v}`);
     throw new Error(`not ready (HTTP ${res.status}${down.length ? ': ' + down.join('; ') : ''})`);
   }
+}
+
+function rateLimited(retryAfter: number, message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'RATE_LIMITED', retryAfter, http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) } },
+  });
 }
