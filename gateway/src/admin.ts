@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ALL_SCOPES, EnvReader } from '../../subgraphs/shared/src';
 import { openGatewayDatabase } from './server';
 import { KeyStore, parseScopes } from './auth/key-store';
+import { TokenService } from './auth/tokens';
 
 const USAGE = `usage: npm run admin -- <command> [options]
 
@@ -14,6 +15,10 @@ const USAGE = `usage: npm run admin -- <command> [options]
                                               ${ALL_SCOPES.join(' ')}
   list-keys --tenant <id>
   revoke-key <key_id>
+  create-client --tenant <id> [--scopes <list>] [--name <label>]
+                                              creates an OAuth client (client credentials); prints its secret once
+  list-clients --tenant <id>
+  revoke-client <client_id>                   its access tokens stop working too
 
   --json prints machine-readable output. Uses DATABASE_URL (PostgreSQL) or DATA_DIR (SQLite, default ./data),
   the same database as the gateway.`;
@@ -42,6 +47,8 @@ export async function admin(argv: string[], environment: Record<string, string |
   env.done();
   const { dataSource } = await openGatewayDatabase(db);
   const keys = new KeyStore(dataSource);
+  // Issuing is the gateway's job; the admin command only manages clients.
+  const tokens = new TokenService(dataSource, keys, 'admin-does-not-issue-tokens', 60);
   const print = (human: string, json: unknown) => out(values.json ? JSON.stringify(json) : human);
   const need = (v: string | undefined, flag: string): string => {
     if (!v) throw new Error(`${command} needs --${flag}`);
@@ -91,6 +98,26 @@ export async function admin(argv: string[], environment: Record<string, string |
         const done = await keys.revokeKey(id);
         if (!done) throw new Error(`no active key ${id}`);
         print(`revoked ${id} (gateways stop accepting it within 30 s)`, { id, revoked: true });
+        return 0;
+      }
+      case 'create-client': {
+        const { client, secret } = await tokens.createClient({ tenantId: need(values.tenant, 'tenant'), name: values.name ?? 'oauth client', scopes: parseScopes(values.scopes ?? 'all') });
+        print(
+          `created OAuth client for tenant ${client.tenantId}\nscopes: ${client.scopes}\n\n  client_id:     ${client.id}\n  client_secret: ${secret}\n\nThis is the only time the secret is shown; store it now.`,
+          { clientId: client.id, clientSecret: secret, tenantId: client.tenantId, scopes: client.scopes.split(' ') },
+        );
+        return 0;
+      }
+      case 'list-clients': {
+        const all = await tokens.listClients(need(values.tenant, 'tenant'));
+        print(all.map((c) => `${c.id}\t${c.name}\t${c.scopes}${c.revokedAt ? '\tREVOKED' : ''}`).join('\n') || 'no clients', all.map(({ secretHash: _h, ...c }) => c));
+        return 0;
+      }
+      case 'revoke-client': {
+        const id = rest[0];
+        if (!id) throw new Error('revoke-client needs the client id (cli_...)');
+        if (!(await tokens.revokeClient(id))) throw new Error(`no active client ${id}`);
+        print(`revoked ${id} and its tokens (gateways stop accepting them within 30 s)`, { id, revoked: true });
         return 0;
       }
       default:

@@ -21,6 +21,11 @@ export interface GatewayConfig {
   introspection: boolean;
   /** Largest accepted request body. */
   maxBodyBytes: string;
+  /** Signs OAuth access and partner tokens; derived from PRINCIPAL_SECRET when unset. */
+  tokenSecret?: string;
+  tokenTtlSeconds: number;
+  /** How long a looked-up key or client is trusted before the database is asked again (revocation delay). */
+  credentialCacheMs: number;
   rateLimitPerMinute: number;
   authFailuresPerMinute: number;
   maxQueryDepth: number;
@@ -66,6 +71,9 @@ export function readGatewayConfig(env: EnvReader, options = { standalone: true }
     supergraphPath: path.resolve(env.string('SUPERGRAPH_PATH', path.join(PACKAGE_ROOT, 'schema', 'supergraph.graphql'))),
     introspection: env.bool('INTROSPECTION', !production),
     maxBodyBytes: env.string('MAX_BODY_SIZE', '1mb'),
+    tokenSecret: env.optional('TOKEN_SECRET'),
+    tokenTtlSeconds: env.int('OAUTH_TOKEN_TTL_SECONDS', 3600, 1, 86_400),
+    credentialCacheMs: env.int('CREDENTIAL_CACHE_MS', 30_000, 0, 3_600_000),
     rateLimitPerMinute: env.int('RATE_LIMIT_PER_MINUTE', 1000, 1, 10_000_000),
     authFailuresPerMinute: env.int('AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
     maxQueryDepth: env.int('MAX_QUERY_DEPTH', 12, 2, 100),

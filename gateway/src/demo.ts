@@ -16,9 +16,19 @@ export interface Demo {
  * The demo tenant, an all-scopes key (DEMO_API_KEY, or a fresh one each start: keys are
  * stored hashed, so an old one cannot be printed again) and a demo partner.
  */
-export async function ensureDemo(gateway: RunningGateway, fixedKey: string | undefined): Promise<Demo> {
+export async function ensureDemo(gateway: RunningGateway, fixedKey: string | undefined, client?: { id: string; secret: string }): Promise<Demo> {
   const keys = gateway.keys;
-  if (!(await keys.findTenant(DEMO_TENANT_ID))) await keys.createTenant('Demo', DEMO_TENANT_ID);
+  if (client) {
+    const existing = await gateway.tokens.findClient(client.id);
+    if (existing && existing.tenantId !== DEMO_TENANT_ID) throw new Error('DEMO_CLIENT_ID is already a client of another tenant');
+    if (!existing && (await keys.findTenant(DEMO_TENANT_ID))) {
+      await gateway.tokens.createClient({ tenantId: DEMO_TENANT_ID, name: 'demo client', scopes: [...ALL_SCOPES], clientId: client.id, clientSecret: client.secret });
+    }
+  }
+  if (!(await keys.findTenant(DEMO_TENANT_ID))) {
+    await keys.createTenant('Demo', DEMO_TENANT_ID);
+    if (client) await gateway.tokens.createClient({ tenantId: DEMO_TENANT_ID, name: 'demo client', scopes: [...ALL_SCOPES], clientId: client.id, clientSecret: client.secret });
+  }
   let apiKey: string;
   if (fixedKey) {
     const existing = await keys.findKeyByValue(fixedKey);

@@ -20,7 +20,11 @@ import {
   SubgraphDataSource,
   urlFor,
 } from '../../subgraphs/shared/src';
-import { authenticate } from './auth/authenticate';
+import { createHash } from 'node:crypto';
+import { authenticate, authenticateCredential } from './auth/authenticate';
+import { TokenService } from './auth/tokens';
+import { oauthRoutes } from './http/oauth';
+import { OAuthClient } from './db/oauth-client.entity';
 import { KeyStore } from './auth/key-store';
 import { GatewayContext, PrincipalForwardingDataSource, PrincipalSigner } from './auth/principal-forwarding';
 import { GatewayConfig, SUBGRAPHS, SubgraphName } from './config';
@@ -39,10 +43,11 @@ import { GraphQLError } from 'graphql';
 
 export interface RunningGateway extends RunningService {
   keys: KeyStore;
+  tokens: TokenService;
 }
 
 export function openGatewayDatabase(config: Pick<GatewayConfig, 'databaseUrl' | 'dataDir' | 'dbPoolSize'>): Promise<SubgraphDataSource> {
-  return openDataSource('gateway', { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }, [Tenant, ApiKey], migrations);
+  return openDataSource('gateway', { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }, [Tenant, ApiKey, OAuthClient], migrations);
 }
 
 function readSupergraph(file: string): string {
@@ -60,7 +65,13 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   if (!config.principalSecrets.length) throw new Error('gateway: PRINCIPAL_SECRET is required');
   const supergraphSdl = readSupergraph(config.supergraphPath);
   const { dataSource } = await openGatewayDatabase(config);
-  const keys = new KeyStore(dataSource);
+  const keys = new KeyStore(dataSource, config.credentialCacheMs);
+  const tokens = new TokenService(
+    dataSource,
+    keys,
+    config.tokenSecret ?? createHash('sha256').update(`oauth-tokens:${config.principalSecrets[0]}`).digest('hex'),
+    config.tokenTtlSeconds,
+  );
   // Redis is a store of the gateway's too (live fan-out, shared limits): readiness includes it.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
   redis?.on('error', () => undefined);
@@ -98,7 +109,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
 
   const subscriptions = serveSubscriptions({
     httpServer,
-    keys,
+    authenticate: (credential: string) => authenticateCredential(credential, keys, tokens),
     signer,
     planner: new SubscriptionPlanner(supergraphSdl),
     dataSources,
@@ -121,6 +132,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not ready', service: 'gateway', ...report });
   });
   app.all('/r/:slug', clickRedirectProxy(config.subgraphUrls.links));
+  app.use(oauthRoutes({ keys, tokens, signer, linksUrl: config.subgraphUrls.links }));
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.redisKeyPrefix) : new MemoryRateLimiter();
   app.use(
     '/graphql',
@@ -139,7 +151,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
         if (!blocked.allowed) throw rateLimited(blocked.retryAfter, `too many failed authentication attempts from this address (AUTH_FAILURES_PER_MINUTE ${config.authFailuresPerMinute}); retry after ${blocked.retryAfter} s`);
         let principal;
         try {
-          principal = await authenticate(req.headers, keys);
+          principal = await authenticate(req.headers, keys, tokens);
         } catch (err) {
           await limiter.hit(`authfail:${ip}`, 1, config.authFailuresPerMinute);
           throw err;
@@ -179,6 +191,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     url,
     port,
     keys,
+    tokens,
     stop() {
       stopping ??= (async () => {
         await subscriptions.dispose();

@@ -28,6 +28,9 @@ export async function startAll(environment: Record<string, string | undefined>):
   const kyc0 = readKycConfig(env, { standalone: false });
   const commissions0 = readCommissionsConfig(env, { standalone: false });
   const demoKey = env.optional('DEMO_API_KEY');
+  const demoClientId = env.optional('DEMO_CLIENT_ID');
+  const demoClientSecret = env.optional('DEMO_CLIENT_SECRET');
+  if (!!demoClientId !== !!demoClientSecret) env.problems.push('DEMO_CLIENT_ID and DEMO_CLIENT_SECRET go together');
   const publicUrlSet = !!env.optional('PUBLIC_URL');
   env.done();
 
@@ -68,7 +71,7 @@ export async function startAll(environment: Record<string, string | undefined>):
     const [l, e, k, c] = subgraphs;
     const gateway = await startGateway({ ...gatewayConfig, subgraphUrls: { links: l.url, events: e.url, kyc: k.url, commissions: c.url } });
     running.push(gateway);
-    const demo = await ensureDemo(gateway, demoKey);
+    const demo = await ensureDemo(gateway, demoKey, demoClientId && demoClientSecret ? { id: demoClientId, secret: demoClientSecret } : undefined);
     const store = gatewayConfig.databaseUrl ? `PostgreSQL ${redactUrl(gatewayConfig.databaseUrl)}` : `SQLite files in ${gatewayConfig.dataDir}`;
     const bus = redisUrl ? `Redis ${redactUrl(redisUrl)}` : 'in-process bus';
     const lines = [
@@ -79,6 +82,7 @@ export async function startAll(environment: Record<string, string | undefined>):
       `  Demo API key:     ${demo.apiKey}`,
       `  Demo partner:     ${demo.partnerId} (referral code ${demo.referralCode})`,
       `  Demo link:        ${demo.trackingUrl}`,
+      ...(demoClientId ? [`  Demo OAuth client: ${demoClientId} (POST ${gateway.url.replace('/graphql', '/oauth/token')})`] : []),
       '',
       'First query:',
       `  curl -s ${gateway.url} -H 'content-type: application/json' -H 'x-api-key: ${demo.apiKey}' \\`,

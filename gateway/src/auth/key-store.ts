@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { ALL_SCOPES, isScope, newId, Principal, Scope } from '../../../subgraphs/shared/src';
 import { ApiKey } from '../db/api-key.entity';
+import { OAuthClient } from '../db/oauth-client.entity';
 import { Tenant } from '../db/tenant.entity';
 
 export const KEY_PREFIX = 'rgk_';
@@ -31,6 +32,7 @@ export interface CreatedKey {
 /** Tenants and API keys in the gateway's own database. */
 export class KeyStore {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly active = new Map<string, { ok: boolean; until: number }>();
 
   constructor(
     private readonly ds: DataSource,
@@ -85,8 +87,35 @@ export class KeyStore {
 
   async revokeKey(id: string): Promise<boolean> {
     const result = await this.ds.getRepository(ApiKey).update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-    this.cache.clear();
+    this.forget();
     return (result.affected ?? 0) > 0;
+  }
+
+  /** Drops cached lookups (after a revocation in this process). */
+  forget(): void {
+    this.cache.clear();
+    this.active.clear();
+  }
+
+  /**
+   * Whether the credential behind a token (an API key or an OAuth client) still stands:
+   * tokens die with it. Cached like key lookups.
+   */
+  async credentialActive(credentialId: string, tenantId: string): Promise<boolean> {
+    const now = Date.now();
+    const hit = this.active.get(credentialId);
+    if (hit && hit.until > now) return hit.ok;
+    let ok = false;
+    if (credentialId.startsWith('key_')) {
+      const k = await this.ds.getRepository(ApiKey).findOneBy({ id: credentialId });
+      ok = !!k && k.tenantId === tenantId && !k.revokedAt && (!k.expiresAt || k.expiresAt.getTime() > now);
+    } else if (credentialId.startsWith('cli_')) {
+      const c = await this.ds.getRepository(OAuthClient).findOneBy({ id: credentialId });
+      ok = !!c && c.tenantId === tenantId && !c.revokedAt;
+    }
+    if (this.active.size > 10_000) this.active.clear();
+    this.active.set(credentialId, { ok, until: now + this.cacheMs });
+    return ok;
   }
 
   /** The principal of a presented key, or null when it is unknown, revoked or expired. */

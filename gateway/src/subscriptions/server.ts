@@ -6,7 +6,6 @@ import { useServer } from 'graphql-ws/use/ws';
 import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { logger, Principal } from '../../../subgraphs/shared/src';
-import { KeyStore } from '../auth/key-store';
 import { GatewayContext, PrincipalSigner } from '../auth/principal-forwarding';
 import { SubscriptionPlanner } from './planner';
 import { UpstreamSubscriptions } from './upstream';
@@ -45,7 +44,7 @@ function credentialOf(params: Record<string, unknown> | undefined, upgrade: http
  */
 export function serveSubscriptions(opts: {
   httpServer: http.Server;
-  keys: KeyStore;
+  authenticate: (credential: string) => Promise<Principal | null>;
   signer: PrincipalSigner;
   planner: SubscriptionPlanner;
   dataSources: Record<string, GraphQLDataSource<GatewayContext>>;
@@ -69,7 +68,7 @@ export function serveSubscriptions(opts: {
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         const credential = credentialOf(ctx.connectionParams, ctx.extra.request);
-        const principal = credential ? await opts.keys.authenticate(credential) : null;
+        const principal = credential ? await opts.authenticate(credential) : null;
         if (!principal) {
           socket.close(4401, credential ? 'Unauthorized: the API key is unknown, revoked or expired' : 'Unauthorized: send connectionParams { apiKey } or { authorization: "Bearer <key>" }');
           return false;
