@@ -158,8 +158,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
         }
         const hit = await limiter.hit(`cred:${principal.credentialId ?? principal.tenantId}`, requestCost(req.body), config.rateLimitPerMinute);
         if (!hit.allowed) throw rateLimited(hit.retryAfter, `rate limit of ${config.rateLimitPerMinute} requests a minute reached (bulk records count one each); retry after ${hit.retryAfter} s`);
-        let token: Promise<string> | null = null;
-        return { principal, principalToken: () => (token ??= signer.token(principal)) };
+        return { principal, principalToken: () => signer.token(principal) };
       },
     }),
   );

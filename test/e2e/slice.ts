@@ -167,6 +167,20 @@ export function defineSliceTests(stack: () => Stack): void {
     }
   });
 
+  it('a subgraph refuses a replayed principal header, and an altered one', async () => {
+    const url = stack().subgraphUrls.links;
+    const header = await signPrincipal({ tenantId: stack().tenantId, scopes: ['links:read'] }, signingKey(stack().principalSecret));
+    const send = (h: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gateway-principal': h }, body: JSON.stringify({ query: '{ partners(first: 1) { totalCount } }' }) });
+    expect((await send(header)).status).toBe(200);
+    const replay = await send(header);
+    expect(replay.status).toBe(401);
+    const [h, payload, sig] = header.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const altered = `${h}.${Buffer.from(JSON.stringify({ ...claims, tid: 'ten_someone_else', jti: 'fresh' })).toString('base64url')}.${sig}`;
+    expect((await send(altered)).status).toBe(401);
+  });
+
   it("tenant A's key never sees tenant B's partner, events or codes", async () => {
     const tenantB = await stack().admin('create-tenant', '--name', `Tenant B ${uid()}`);
     const keyB = (await stack().admin('create-key', '--tenant', tenantB.id, '--scopes', 'all')).key as string;

@@ -95,6 +95,8 @@ export interface Stack {
   stop: () => Promise<(number | null)[]>;
   /** The environment every service of a distributed stack shares (to start more replicas). */
   env?: Record<string, string>;
+  /** The secret the gateway signs principals with (to play a gateway, or an attacker who has one header). */
+  principalSecret: string;
 }
 
 export function gqlClient(url: string, defaultKey: string) {
@@ -155,6 +157,7 @@ export async function startEmbedded(extraEnv: Record<string, string> = {}): Prom
   const origin = new URL(gatewayUrl).origin;
   await waitFor('gateway /readyz', () => ready(`${origin}/readyz`), [proc]);
   const tenantId = /Demo tenant:\s+(\S+)/.exec(proc.output())![1];
+  const principalSecret = extraEnv.PRINCIPAL_SECRET ?? (JSON.parse(fs.readFileSync(path.join(extraEnv.DATA_DIR ?? dataDir, 'secrets.json'), 'utf8')).principalSecret as string);
   const adminEnv = { DATA_DIR: dataDir, ...(extraEnv.DATABASE_URL ? { DATABASE_URL: extraEnv.DATABASE_URL } : {}) };
   return {
     gatewayUrl,
@@ -164,6 +167,7 @@ export async function startEmbedded(extraEnv: Record<string, string> = {}): Prom
     tenantId,
     procs: [proc],
     dataDir,
+    principalSecret,
     admin: adminRunner(adminEnv),
     gql: gqlClient(gatewayUrl, apiKey),
     stop: async () => {
@@ -223,6 +227,7 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
       gql: gqlClient(gatewayUrl, key.key),
       stop: () => stopAll([...procs].reverse()),
       env: common,
+      principalSecret: secret,
     };
   } catch (err) {
     await stopAll(procs);

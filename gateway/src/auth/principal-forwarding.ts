@@ -3,30 +3,22 @@ import { Principal, PRINCIPAL_HEADER, SigningKey, signPrincipal } from '../../..
 
 export interface GatewayContext {
   principal: Principal;
-  /** Signed once per request, lazily, and reused for every subgraph fetch of it. */
+  /** A freshly signed, single-use principal token (one per subgraph fetch). */
   principalToken: () => Promise<string>;
 }
 
 /**
- * Signs principals and caches the token per credential for half its lifetime, so a
- * request does not pay for an HMAC per subgraph fetch.
+ * Signs principals: a fresh single-use token for every subgraph fetch (subgraphs refuse a
+ * token id they have seen), so a header captured between gateway and subgraph is worthless.
  */
 export class PrincipalSigner {
-  private readonly cache = new Map<string, { token: string; until: number }>();
   constructor(
     private readonly key: SigningKey,
     private readonly ttlSeconds = 60,
   ) {}
 
-  async token(principal: Principal): Promise<string> {
-    const cacheKey = JSON.stringify([principal.tenantId, principal.partnerId ?? '', principal.credentialId ?? '', principal.scopes]);
-    const now = Date.now();
-    const hit = this.cache.get(cacheKey);
-    if (hit && hit.until > now) return hit.token;
-    const token = await signPrincipal(principal, this.key, this.ttlSeconds);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(cacheKey, { token, until: now + (this.ttlSeconds * 1000) / 2 });
-    return token;
+  token(principal: Principal): Promise<string> {
+    return signPrincipal(principal, this.key, this.ttlSeconds);
   }
 }
 

@@ -109,9 +109,8 @@ export function serveSubscriptions(opts: {
         const op = getOperationAST(document, payload.operationName);
         if (!op || op.operation !== 'subscription') return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations with HTTP POST')];
         const principal = s.principal!;
-        let token: Promise<string> | null = null;
         s.active++;
-        const contextValue: GatewayContext & { connection: ConnectionState } = { principal, principalToken: () => (token ??= opts.signer.token(principal)), connection: s };
+        const contextValue: GatewayContext & { connection: ConnectionState } = { principal, principalToken: () => opts.signer.token(principal), connection: s };
         return { schema: opts.planner.apiGraphQLSchema, document, operationName: payload.operationName ?? undefined, variableValues: payload.variables ?? {}, contextValue };
       },
       subscribe: (args) => federatedSubscription(args, (args.contextValue as { connection: ConnectionState }).connection, { ...opts, restResults }),

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 
 /**
@@ -53,6 +53,8 @@ export async function signPrincipal(principal: Principal, key: SigningKey, ttlSe
   if (principal.credentialId) claims.cid = principal.credentialId;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', kid: key.kid })
+    // Every token is single-use at the subgraphs (ReplayGuard): a captured header is worthless.
+    .setJti(randomBytes(12).toString('base64url'))
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt()
@@ -60,8 +62,19 @@ export async function signPrincipal(principal: Principal, key: SigningKey, ttlSe
     .sign(key.secret);
 }
 
+/** A verified principal with its token's id and expiry (for replay protection). */
+export interface VerifiedPrincipal {
+  principal: Principal;
+  jti: string | null;
+  expiresAt: number;
+}
+
 /** Returns the principal, or null when the token is missing, altered, expired or signed by an unknown key. */
 export async function verifyPrincipal(token: string | undefined, keys: SigningKey[]): Promise<Principal | null> {
+  return (await verifyPrincipalToken(token, keys))?.principal ?? null;
+}
+
+export async function verifyPrincipalToken(token: string | undefined, keys: SigningKey[]): Promise<VerifiedPrincipal | null> {
   if (!token) return null;
   try {
     const { payload } = await jwtVerify(
@@ -78,8 +91,45 @@ export async function verifyPrincipal(token: string | undefined, keys: SigningKe
     const principal: Principal = { tenantId: payload.tid, scopes };
     if (typeof payload.pid === 'string') principal.partnerId = payload.pid;
     if (typeof payload.cid === 'string') principal.credentialId = payload.cid;
-    return principal;
+    return { principal, jti: typeof payload.jti === 'string' ? payload.jti : null, expiresAt: (payload.exp ?? 0) * 1000 };
   } catch {
     return null;
+  }
+}
+
+/**
+ * Remembers the ids of principal tokens already used until they expire, so a replayed
+ * header is refused. In memory for one process; Redis (SET NX) when replicas share it.
+ */
+export interface ReplayGuard {
+  /** True the first time `jti` is seen; false for a replay. */
+  firstUse(jti: string, expiresAt: number): Promise<boolean>;
+}
+
+export class MemoryReplayGuard implements ReplayGuard {
+  private readonly seen = new Map<string, number>();
+  private lastSweep = 0;
+
+  async firstUse(jti: string, expiresAt: number): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.lastSweep > 10_000) {
+      this.lastSweep = now;
+      for (const [k, exp] of this.seen) if (exp < now) this.seen.delete(k);
+    }
+    if (this.seen.has(jti)) return false;
+    this.seen.set(jti, expiresAt);
+    return true;
+  }
+}
+
+export class RedisReplayGuard implements ReplayGuard {
+  constructor(
+    private readonly redis: { set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<string | null> },
+    private readonly prefix: string,
+  ) {}
+
+  async firstUse(jti: string, expiresAt: number): Promise<boolean> {
+    const ttl = Math.max(1000, expiresAt - Date.now());
+    return (await this.redis.set(`${this.prefix}jti:${jti}`, '1', 'PX', ttl, 'NX')) === 'OK';
   }
 }

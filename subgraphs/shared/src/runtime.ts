@@ -5,7 +5,8 @@ import { Outbox, OutboxEntry, OutboxRelay, ProcessedFact } from './bus/outbox';
 import { CommonSubgraphConfig } from './config';
 import { openDataSource, QueryCounter } from './data-source';
 import { configureLogger, logger } from './logger';
-import { Principal, signingKey } from './principal';
+import Redis from 'ioredis';
+import { MemoryReplayGuard, Principal, RedisReplayGuard, ReplayGuard, signingKey } from './principal';
 import { GraphQLSchema } from 'graphql';
 import { RunningService, startSubgraphServer } from './server';
 
@@ -20,6 +21,20 @@ export class SubgraphRuntime {
   private readonly consumers: Consumer[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly closers: (() => Promise<void>)[] = [];
+  private replayRedis: Redis | null = null;
+  private _replayGuard: ReplayGuard | null = null;
+
+  /** Replicas behind one Redis share the memory of used principal tokens. */
+  get replayGuard(): ReplayGuard {
+    if (!this._replayGuard) {
+      if (this.config.redisUrl) {
+        this.replayRedis = new Redis(this.config.redisUrl, { maxRetriesPerRequest: 2 });
+        this.replayRedis.on('error', () => undefined);
+        this._replayGuard = new RedisReplayGuard(this.replayRedis, this.config.redisKeyPrefix);
+      } else this._replayGuard = new MemoryReplayGuard();
+    }
+    return this._replayGuard;
+  }
   readonly outbox: Outbox;
 
   private constructor(
@@ -101,6 +116,7 @@ export class SubgraphRuntime {
     await Promise.allSettled(this.consumers.map((c) => c.stop()));
     await this.relay.stop();
     if (this.ownsInfra) await Promise.allSettled([this.bus.close(), this.pubsub.close()]);
+    this.replayRedis?.disconnect();
     await this.dataSource.destroy().catch((err) => log.warn({ err: (err as Error).message }, 'closing the database failed'));
   }
 
@@ -122,6 +138,7 @@ export class SubgraphRuntime {
       readiness: this.readiness(),
       close: () => this.close(),
       production: this.config.nodeEnv === 'production',
+      replayGuard: this.replayGuard,
       routes,
       subscriptions: options.subscriptions,
     }).catch(async (err) => {

@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { closeServer, listen, urlFor } from './http-server';
 import { logger } from './logger';
-import { Principal, PRINCIPAL_HEADER, SigningKey, verifyPrincipal } from './principal';
+import { Principal, PRINCIPAL_HEADER, ReplayGuard, SigningKey, verifyPrincipal, verifyPrincipalToken } from './principal';
 
 export interface RunningService {
   name: string;
@@ -32,6 +32,8 @@ export interface SubgraphServerOptions<C> {
   /** Closes what the subgraph opened (relay, consumers, data source, bus), after HTTP has drained. */
   close: () => Promise<void>;
   production: boolean;
+  /** Refuses principal tokens used before (replays). */
+  replayGuard: ReplayGuard;
   /** Extra HTTP routes outside the graph (the links subgraph's click redirect). */
   routes?: (app: express.Express) => void;
   /** Serve graphql-ws on /graphql too (the events subgraph's live conversions). */
@@ -109,12 +111,13 @@ export async function startSubgraphServer<C extends object>(opts: SubgraphServer
 
   const principals = new WeakMap<express.Request, Principal>();
   app.use('/graphql', async (req, res, next) => {
-    const principal = await verifyPrincipal(req.header(PRINCIPAL_HEADER), opts.signingKeys);
+    const verified = await verifyPrincipalToken(req.header(PRINCIPAL_HEADER), opts.signingKeys);
+    const principal = verified && (!verified.jti || (await opts.replayGuard.firstUse(verified.jti, verified.expiresAt))) ? verified.principal : null;
     if (!principal) {
       res.status(401).json({
         errors: [
           {
-            message: `${opts.name} only answers requests forwarded by the gateway with a valid signed principal (${PRINCIPAL_HEADER})`,
+            message: `${opts.name} only answers requests forwarded by the gateway with a valid, unused signed principal (${PRINCIPAL_HEADER})`,
             extensions: { code: 'UNAUTHENTICATED' },
           },
         ],
