@@ -51,7 +51,13 @@ export function defineCommissionsTests(stack: () => Stack): void {
       );
       planId = plan.createCommissionPlan.id;
       expect(plan.createCommissionPlan.rules[1]).toEqual({ kind: 'REVSHARE', eventType: null, amount: null, percentage: '20', perLot: null, minAmount: null, tierRates: ['10', '5'] });
-      for (const p of ['A', 'B', 'C']) await ok(`mutation($p: ID!, $plan: ID!) { assignCommissionPlan(partnerId: $p, planId: $plan) { id } }`, { p: ids[p], plan: planId });
+      for (const p of ['A', 'B', 'C']) {
+        // The partner reaches commissions over the bus; until then assigning is NOT_FOUND.
+        await waitFor(`assigning ${p}`, async () => {
+          const r = await gql(`mutation($p: ID!, $plan: ID!) { assignCommissionPlan(partnerId: $p, planId: $plan) { id } }`, { p: ids[p], plan: planId });
+          return r.body.errors ? undefined : true;
+        }, [], 15_000);
+      }
       // The chain reaches commissions over the bus; wait until it is known.
       await waitFor('commissions to know the IB chain', async () => {
         const d = await ok(`query($id: ID!) { partner(id: $id) { commissionUplines { id } } }`, { id: ids.C });

@@ -33,7 +33,10 @@ export function defineSubscriptionTests(stack: () => Stack): void {
       const plan = await ok(`mutation($i: CommissionPlanInput!) { createCommissionPlan(input: $i) { id } }`, {
         i: { name: `Live plan ${uid()}`, currency: 'USD', holdDays: 7, rules: [{ kind: 'CPA', eventType: 'FIRST_DEPOSIT', amount: '10' }] },
       });
-      await ok(`mutation($p: ID!, $plan: ID!) { assignCommissionPlan(partnerId: $p, planId: $plan) { id } }`, { p: partner.id, plan: plan.createCommissionPlan.id });
+      await waitFor('the plan assignment', async () => {
+        const r = await gql(`mutation($p: ID!, $plan: ID!) { assignCommissionPlan(partnerId: $p, planId: $plan) { id } }`, { p: partner.id, plan: plan.createCommissionPlan.id });
+        return r.body.errors ? undefined : true;
+      }, [], 15_000);
       const { client } = wsClient(stack().gatewayUrl, { apiKey: stack().apiKey });
       const sub = collect(client, SUB, { f: { partnerId: partner.id } });
       try {

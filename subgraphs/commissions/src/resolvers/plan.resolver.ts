@@ -3,7 +3,7 @@ import { conflict, DecimalScalar, Emit, EventType, forbidden, newId, notFound, r
 import { Rule } from '../domain/compute';
 import { validatePlan } from '../domain/plan-input';
 import { CommissionKind } from '../entities/commission.entity';
-import { CommissionPlan, PartnerPlan } from '../entities/plan.entity';
+import { CommissionPlan, PartnerPlan, PartnerRef } from '../entities/plan.entity';
 import { Partner } from '../external/partner';
 import { CommissionsContext } from '../loaders';
 import { CommissionsDeps } from '../services/deps';
@@ -162,6 +162,10 @@ export class CommissionPlanResolver {
     const tenantId = ctx.principal.tenantId;
     return this.deps.outbox.transaction(async (m, emit) => {
       if (!(await m.getRepository(CommissionPlan).findOneBy({ tenantId, id: planId }))) throw notFound(`no commission plan with id ${planId}`, 'planId', 'plan_not_found');
+      // Partners reach commissions over the bus: one created a moment ago may not be here yet.
+      if (!(await m.getRepository(PartnerRef).findOneBy({ tenantId, partnerId }))) {
+        throw notFound(`no partner with id ${partnerId} (if it was created a moment ago, retry shortly)`, 'partnerId', 'partner_not_found');
+      }
       await m.getRepository(PartnerPlan).upsert({ partnerId, tenantId, planId, assignedAt: new Date() }, ['partnerId']);
       emit('commission_plan.assigned', tenantId, { partnerId, planId });
       return { id: partnerId };
