@@ -84,4 +84,19 @@ describe('OAuth client credentials and partner tokens', () => {
     const weakKey = (await stack.admin('create-key', '--tenant', stack.tenantId, '--scopes', 'links:read')).key as string;
     expect((await mint({ partnerId: a, scopes: ['events:write'] }, weakKey)).status).toBe(403);
   });
+
+  it("a partner token lists only the KYC referral codes the partner owns (userId = its externalId)", async () => {
+    const p = (await stack.gql(`mutation { createPartner(input: { name: "Code owner", externalId: "owner-ext-1" }) { id } }`)).body.data.createPartner.id;
+    await stack.gql(`mutation { createReferralCode(input: { userId: "owner-ext-1", referralCode: "OWNED_CODE_1" }) { id } }`);
+    await stack.gql(`mutation { createReferralCode(input: { userId: "someone-else", referralCode: "NOT_MINE_1" }) { id } }`);
+    const minted = await fetch(`${stack.origin}/oauth/partner-token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey }, body: JSON.stringify({ partnerId: p }) });
+    const token = ((await minted.json()) as any).access_token as string;
+    const list = await waitFor('kyc to learn the partner', async () => {
+      const r = (await (await bearer(token, '{ referralCodes { nodes { referralCode } } }')).json()) as any;
+      return r.data?.referralCodes.nodes.length ? r.data.referralCodes.nodes : undefined;
+    }, [], 15_000);
+    expect(list).toEqual([{ referralCode: 'OWNED_CODE_1' }]);
+    const notMine = (await (await bearer(token, '{ referralCode(code: "NOT_MINE_1") { id } }')).json()) as any;
+    expect(notMine.errors[0].extensions.code).toBe('NOT_FOUND');
+  });
 });

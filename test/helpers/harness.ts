@@ -33,6 +33,25 @@ export function run(name: string, script: string, env: Record<string, string>, a
   return { name, child, output: () => out, exited };
 }
 
+/** `n` distinct free ports: all held open until every one is chosen, so none repeats. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const srv = net.createServer();
+          srv.unref();
+          srv.on('error', reject);
+          srv.listen(0, '127.0.0.1', () => resolve(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -132,14 +151,25 @@ function adminRunner(env: Record<string, string>) {
 
 /** `npm start` as a user runs it: one process, embedded SQLite and in-process bus unless env says otherwise. */
 export async function startEmbedded(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  // A port picked as free can be taken by another process before the stack binds it: try again once.
+  try {
+    return await startEmbeddedOnce(extraEnv);
+  } catch (err) {
+    if (!/already in use/.test((err as Error).message)) throw err;
+    return startEmbeddedOnce(extraEnv);
+  }
+}
+
+async function startEmbeddedOnce(extraEnv: Record<string, string>): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rgw-e2e-'));
   const apiKey = extraEnv.DEMO_API_KEY ?? `rgk_test_${randomBytes(16).toString("hex")}`;
   const names = ['links', 'events', 'kyc', 'commissions'];
   const ports: Record<string, string> = {};
-  for (const n of names) ports[`${n.toUpperCase()}_PORT`] = String(await freePort());
+  const picked = await freePorts(5);
+  names.forEach((n, i) => (ports[`${n.toUpperCase()}_PORT`] = String(picked[i])));
   const env = {
     DATA_DIR: dataDir,
-    PORT: String(await freePort()),
+    PORT: String(picked[4]),
     ...ports,
     HOST: '127.0.0.1',
     DEMO_API_KEY: apiKey,
@@ -181,7 +211,7 @@ export async function startEmbedded(extraEnv: Record<string, string> = {}): Prom
 /** Production layout: the gateway and each subgraph in its own process, on PostgreSQL and Redis. */
 export async function startDistributed(opts: { databaseUrl: string; redisUrl: string; redisKeyPrefix: string }): Promise<Stack> {
   const secret = randomBytes(32).toString('hex');
-  const gatewayPort = await freePort();
+  const [gatewayPort, ...subgraphPorts] = await freePorts(5);
   const common = {
     DATABASE_URL: opts.databaseUrl,
     REDIS_URL: opts.redisUrl,
@@ -195,7 +225,7 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
     RATE_LIMIT_PER_MINUTE: '10000000',
   };
   const names = ['links', 'events', 'kyc', 'commissions'] as const;
-  const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()] as const))) as Record<(typeof names)[number], number>;
+  const ports = Object.fromEntries(names.map((n, i) => [n, subgraphPorts[i]] as const)) as Record<(typeof names)[number], number>;
   const procs: Proc[] = [];
   try {
     for (const n of names) procs.push(run(n, `subgraphs/${n}/src/index.js`, { ...common, [`${n.toUpperCase()}_PORT`]: String(ports[n]) }));

@@ -10,7 +10,12 @@ export function buildKycSchema(outbox: Outbox | null): Promise<GraphQLSchema> {
     { resolvers: [ReferralCodeResolver, KycApplicationResolver], instances: [new ReferralCodeResolver(outbox as Outbox), new KycApplicationResolver(outbox as Outbox)] },
     {
       ReferralCode: {
-        __resolveReference: withScope('kyc:read', (ref: { id: string }, ctx: KycContext) => (ctx.principal.partnerId ? null : ctx.loaders.referralCode.load(ref.id))),
+        __resolveReference: withScope('kyc:read', async (ref: { id: string }, ctx: KycContext) => {
+          const code = await ctx.loaders.referralCode.load(ref.id);
+          if (!code || !ctx.principal.partnerId) return code;
+          const owner = await ctx.loaders.partnerByExternalId.load(code.userId);
+          return owner === ctx.principal.partnerId ? code : null;
+        }),
       },
       KycApplication: {
         __resolveReference: withScope('kyc:read', (ref: { id: string }, ctx: KycContext) => (ctx.principal.partnerId ? null : ctx.loaders.application.load(ref.id))),

@@ -16,6 +16,7 @@ import {
   requireScope,
 } from '../../../shared/src';
 import { isValidKycCode, KYC_CODE_RULE, kycCodeKey } from '../domain/referral-code';
+import { PartnerRef } from '../entities/kyc-application.entity';
 import { Money, ReferralCode } from '../entities/referral-code.entity';
 import { KycContext } from '../loaders';
 
@@ -159,7 +160,7 @@ export class ReferralCodeResolver {
   async referralCode(@Arg('code') codeText: string, @Ctx() ctx: KycContext): Promise<ReferralCode> {
     requireScope(ctx, 'kyc:read');
     const code = await ctx.dataSource.getRepository(ReferralCode).findOneBy({ tenantId: ctx.principal.tenantId, codeKey: kycCodeKey(codeText) });
-    if (!code || ctx.principal.partnerId) throw notFound(`no referral code ${codeText}`, 'code', 'referral_code_not_found');
+    if (!code || !(await ownsCode(ctx, code))) throw notFound(`no referral code ${codeText}`, 'code', 'referral_code_not_found');
     return code;
   }
 
@@ -170,9 +171,12 @@ export class ReferralCodeResolver {
     @Ctx() ctx: KycContext,
   ) {
     requireScope(ctx, 'kyc:read');
-    if (ctx.principal.partnerId) throw forbidden('a partner credential cannot list KYC referral codes', 'partner_scope');
+    // A partner credential sees the codes it owns: those whose userId is its externalId.
+    const ownerUserId = ctx.principal.partnerId ? await partnerUserId(ctx) : undefined;
+    if (ownerUserId === null) return paginateQuery(() => ctx.dataSource.getRepository(ReferralCode).createQueryBuilder('c').where('1 = 0'), page, 20);
     const build = () => {
       const qb = ctx.dataSource.getRepository(ReferralCode).createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId: ctx.principal.tenantId });
+      if (ownerUserId) qb.andWhere('c.user_id = :owner', { owner: ownerUserId });
       if (filter?.userId) qb.andWhere('c.user_id = :userId', { userId: filter.userId });
       if (filter?.category) qb.andWhere('c.category = :category', { category: filter.category });
       if (filter?.code) qb.andWhere('c.code_key = :codeKey', { codeKey: kycCodeKey(filter.code) });
@@ -197,4 +201,16 @@ export class ReferralCodeResolver {
     if (!code) return { isValid: false, userId: null, amount: null };
     return { isValid: true, userId: code.userId, amount: code.bonus() };
   }
+}
+
+/** The externalId of the calling partner (from the partner read model); null when it has none. */
+async function partnerUserId(ctx: KycContext): Promise<string | null> {
+  const ref = await ctx.dataSource.getRepository(PartnerRef).findOneBy({ tenantId: ctx.principal.tenantId, partnerId: ctx.principal.partnerId! });
+  return ref?.externalId ?? null;
+}
+
+/** A tenant credential owns every code; a partner credential the codes of its externalId. */
+async function ownsCode(ctx: KycContext, code: ReferralCode): Promise<boolean> {
+  if (!ctx.principal.partnerId) return true;
+  return (await partnerUserId(ctx)) === code.userId;
 }
