@@ -36,7 +36,7 @@ import { SubscriptionPlanner } from './subscriptions/planner';
 import { serveSubscriptions } from './subscriptions/server';
 import { UpstreamSubscriptions } from './subscriptions/upstream';
 import { clickRedirectProxy } from './http/redirect-proxy';
-import { documentLimitRules } from './limits/document-limits';
+import { costLimitPlugin, documentLimitRules } from './limits/document-limits';
 import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
 import { requestCost } from './limits/request-cost';
 import { GraphQLError } from 'graphql';
@@ -98,7 +98,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     stopOnTerminationSignals: false,
     formatError: formatError('gateway'),
     validationRules: documentLimitRules({ maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost }),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), costLimitPlugin(config.maxQueryCost), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
   });
   try {
     await apollo.start();

@@ -34,6 +34,9 @@ describe('limits', () => {
       expect(body.errors[0].message).toContain(limit);
       expect(body.errors[0].extensions.limit).toBe(limit);
     }
+    const viaVariable = await post({ query: 'query($n: Int) { partners(first: $n) { nodes { id children(first: $n) { nodes { id } } } } }', variables: { n: 100 } });
+    expect(viaVariable.status).toBe(400);
+    expect(((await viaVariable.json()) as any).errors[0].extensions.limit).toBe('MAX_QUERY_COST');
     const batch = await post([{ query: '{ __typename }' }, { query: '{ __typename }' }, { query: '{ __typename }' }, { query: '{ __typename }' }]);
     expect(batch.status).toBe(400);
     expect(((await batch.json()) as any).errors[0].extensions.limit).toBe('MAX_BATCH_SIZE');
