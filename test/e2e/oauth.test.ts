@@ -99,4 +99,32 @@ describe('OAuth client credentials and partner tokens', () => {
     const notMine = (await (await bearer(token, '{ referralCode(code: "NOT_MINE_1") { id } }')).json()) as any;
     expect(notMine.errors[0].extensions.code).toBe('NOT_FOUND');
   });
+
+  it("a partner token sees the postback deliveries of its own events, and not the endpoints", async () => {
+    const { startReceiver } = await import('../helpers/receiver');
+    const receiver = await startReceiver();
+    try {
+      await stack.gql(`mutation($u: String!) { createPostbackEndpoint(input: { url: $u, eventTypes: ["*"] }) { endpoint { id } } }`, { u: receiver.url('/p') });
+      const mk = async (code: string) => (await stack.gql(`mutation($c: String) { createPartner(input: { name: "PB partner", referralCode: $c }) { id } }`, { c: code })).body.data.createPartner.id as string;
+      const mine = await mk('pb_mine_code');
+      await mk('pb_other_code');
+      const track = (code: string) => stack.gql(`mutation($c: String) { trackEvent(input: { eventType: REGISTRATION, email: "pb${Math.random()}@x.io", referralCode: $c }) { id partner { id } } }`, { c: code });
+      const ownEvent = await waitFor('an attributed event', async () => {
+        const r = await track('pb_mine_code');
+        return r.body.data.trackEvent.partner ? r.body.data.trackEvent.id : undefined;
+      }, [], 15_000);
+      await waitFor('the other partner attributed too', async () => ((await track('pb_other_code')).body.data.trackEvent.partner ? true : undefined), [], 15_000);
+      const minted = await fetch(`${stack.origin}/oauth/partner-token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey }, body: JSON.stringify({ partnerId: mine }) });
+      const token = ((await minted.json()) as any).access_token as string;
+      const seen = await waitFor('the delivery of its event', async () => {
+        const r = (await (await bearer(token, '{ postbackDeliveries(first: 100) { nodes { event { id partner { id } } status } } }')).json()) as any;
+        return r.data?.postbackDeliveries.nodes.some((n: any) => n.event.id === ownEvent) ? r.data.postbackDeliveries.nodes : undefined;
+      }, [], 15_000);
+      expect(seen.every((n: any) => n.event.partner.id === mine)).toBe(true);
+      const endpoint = (await (await bearer(token, '{ postbackDeliveries(first: 1) { nodes { endpoint { url } } } }')).json()) as any;
+      expect(endpoint.errors[0].extensions.code).toBe('FORBIDDEN');
+    } finally {
+      await receiver.close();
+    }
+  });
 });

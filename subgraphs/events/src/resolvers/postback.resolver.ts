@@ -237,10 +237,40 @@ export class PostbackResolver {
   }
 }
 
+@InputType()
+export class PostbackDeliveryFilter {
+  @Field(() => DeliveryStatus, { nullable: true })
+  status?: DeliveryStatus | null;
+
+  @Field(() => ID, { nullable: true })
+  endpointId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  eventId?: string | null;
+}
+
 @Resolver(() => PostbackDelivery)
 export class PostbackDeliveryResolver {
-  @FieldResolver(() => PostbackEndpoint)
+  @Query(() => PostbackDeliveryConnection, {
+    description: "Delivery attempts, newest first. A tenant credential (postbacks:manage) sees all; a partner credential (events:read) those of its own events",
+  })
+  postbackDeliveries(@Arg('filter', () => PostbackDeliveryFilter, { nullable: true }) filter: PostbackDeliveryFilter | null, @Args() page: PageArgs, @Ctx() ctx: EventsContext) {
+    const own = ctx.principal.partnerId;
+    requireScope(ctx, own ? 'events:read' : 'postbacks:manage');
+    return paginateQuery(() => {
+      const qb = ctx.dataSource.getRepository(PostbackDelivery).createQueryBuilder('d').where('d.tenant_id = :tenantId', { tenantId: ctx.principal.tenantId });
+      if (own) qb.andWhere('d.event_id IN (SELECT e.id FROM events e WHERE e.tenant_id = :tenantId AND e.partner_id = :own)', { own });
+      if (filter?.status) qb.andWhere('d.status = :status', { status: filter.status });
+      if (filter?.endpointId) qb.andWhere('d.endpoint_id = :endpointId', { endpointId: filter.endpointId });
+      if (filter?.eventId) qb.andWhere('d.event_id = :eventId', { eventId: filter.eventId });
+      return qb;
+    }, page);
+  }
+
+  @FieldResolver(() => PostbackEndpoint, { description: 'Needs postbacks:manage (endpoints are tenant configuration)' })
   endpoint(@Root() d: PostbackDelivery, @Ctx() ctx: EventsContext): Promise<PostbackEndpoint> {
+    requireScope(ctx, 'postbacks:manage');
+    if (ctx.principal.partnerId) throw forbidden('a partner credential cannot read postback endpoints', 'partner_scope');
     return ctx.dataSource.getRepository(PostbackEndpoint).findOneByOrFail({ id: d.endpointId });
   }
 
