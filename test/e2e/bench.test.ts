@@ -1,4 +1,6 @@
-import { run } from '../helpers/harness';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, run } from '../helpers/harness';
 
 /** Keeps the benchmark scripts working with a tiny run; no time is asserted. */
 describe('benchmark scripts', () => {
@@ -27,4 +29,36 @@ describe('benchmark scripts', () => {
     expect(result).toMatchObject({ benchmark: 'postbacks', events: 5, delivered: 5 });
     expect(result.deliveriesPerSecond).toBeGreaterThan(0);
   }, 100_000);
+
+  it('redirect runs end to end and reports the click redirect beside a minimal Node server as a ratio', async () => {
+    const proc = run('redirect', 'bench/redirect.js', {}, ['--seconds', '1', '--connections', '2']);
+    const timer = setTimeout(() => proc.child.kill('SIGKILL'), 90_000);
+    const { code } = await proc.exited;
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    const line = proc.output().trim().split('\n').find((l) => l.startsWith('{"benchmark"'));
+    const result = JSON.parse(line!);
+    expect(result).toMatchObject({ benchmark: 'click-redirect', seconds: 1, connections: 2 });
+    expect(result.ours.requests).toBeGreaterThan(0);
+    expect(result.ours.non2xx).toBe(result.ours.requests); // every answer is a 302
+    expect(result.minimalNode.requests).toBeGreaterThan(0);
+    expect(result.ratio.requestsPerSecond).toBeGreaterThan(0);
+  }, 100_000);
+
+  it('npm run bench prints one table of every part and writes bench/results/latest.json', async () => {
+    const started = Date.now();
+    const proc = run('bench', 'bench/index.js', {}, ['--quick', '--only', 'redirect']);
+    const timer = setTimeout(() => proc.child.kill('SIGKILL'), 90_000);
+    const { code } = await proc.exited;
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    expect(proc.output()).toMatch(/^part\s+\| metric\s+\| value/m);
+    expect(proc.output()).toMatch(/click redirect\s+\| ratio ours\/minimal/);
+    expect(proc.output()).toMatch(/event ingestion on PostgreSQL.*\| not measured/);
+    const latest = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench', 'results', 'latest.json'), 'utf8'));
+    expect(Date.parse(latest.at)).toBeGreaterThanOrEqual(started - 1000);
+    expect(latest.quick).toBe(true);
+    expect(latest.results['click redirect']).toMatchObject({ benchmark: 'click-redirect', seconds: 3 });
+  }, 100_000);
 });
+

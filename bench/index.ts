@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT } from '../test/helpers/harness';
+
+/**
+ * `npm run bench`: runs each benchmark script in its own process, one after the other
+ * (they would disturb each other's figures side by side), prints one table and writes
+ * every result to bench/results/latest.json. `--quick` runs every part briefly.
+ *
+ * Parts of issue 10 not built yet (gateway overhead against the stock gateway and Hive
+ * Gateway, ingestion on PostgreSQL against plain `pg`, SQL statements per subgraph over
+ * HTTP) are listed in the table as not measured, never as a figure.
+ */
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const QUICK = values.quick;
+
+interface Part {
+  name: string;
+  script: string;
+  args: { full: string[]; quick: string[] };
+  rows: (r: any) => [string, string][];
+}
+
+const PARTS: Part[] = [
+  {
+    name: 'click redirect',
+    script: 'redirect.js',
+    args: { full: ['--seconds', '10', '--connections', '10'], quick: ['--seconds', '3', '--connections', '10'] },
+    rows: (r) => [
+      ['ours: requests/s, p50, p99', `${r.ours.requestsPerSecond} /s, ${r.ours.p50Ms} ms, ${r.ours.p99Ms} ms`],
+      ['minimal Node 302: requests/s, p50, p99', `${r.minimalNode.requestsPerSecond} /s, ${r.minimalNode.p50Ms} ms, ${r.minimalNode.p99Ms} ms`],
+      ['ratio ours/minimal: requests/s, p99', `${r.ratio.requestsPerSecond}, ${r.ratio.p99}`],
+    ],
+  },
+  {
+    name: 'live delivery',
+    script: 'live-latency.js',
+    args: { full: ['--subscribers', '1000', '--events', '100'], quick: ['--subscribers', '100', '--events', '10'] },
+    rows: (r) => [
+      [`${r.subscribers} subscribers: latency p50, p99, max`, `${r.latencyMs.p50} ms, ${r.latencyMs.p99} ms, ${r.latencyMs.max} ms`],
+      ['gateway memory per subscriber', `${r.memoryPerSubscriberKb} KB`],
+    ],
+  },
+  {
+    name: 'postbacks',
+    script: 'postbacks.js',
+    args: { full: ['--events', '500', '--concurrency', '10'], quick: ['--events', '50', '--concurrency', '10'] },
+    rows: (r) => [
+      [`${r.delivered}/${r.events} delivered: deliveries/s`, `${r.deliveriesPerSecond} /s`],
+      ['event to delivery p50, p99', `${r.eventToDeliveryMs.p50} ms, ${r.eventToDeliveryMs.p99} ms`],
+    ],
+  },
+];
+
+const NOT_MEASURED = ['gateway overhead and peers (stock @apollo/gateway, Hive Gateway, direct)', 'event ingestion on PostgreSQL and Redis against plain pg', 'batched lookups: SQL statements per subgraph over HTTP (counted in test/unit/batched-lookups.test.ts)'];
+
+function runPart(part: Part): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, part.script), ...(QUICK ? part.args.quick : part.args.full)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000);
+    child.on('exit', (code) => {
+      clearTimeout(guard);
+      const line = out.trim().split('\n').find((l) => l.startsWith('{"benchmark"'));
+      if (code !== 0 || !line) return reject(new Error(`${part.script} exited ${code} without a result`));
+      resolve(JSON.parse(line));
+    });
+  });
+}
+
+async function main() {
+  const parts = values.only ? PARTS.filter((p) => p.name.includes(values.only!)) : PARTS;
+  const results: Record<string, unknown> = {};
+  const table: [string, string, string][] = [];
+  let failed = false;
+  for (const part of parts) {
+    process.stderr.write(`bench: ${part.name}...\n`);
+    try {
+      const r = await runPart(part);
+      results[part.name] = r;
+      for (const [metric, value] of part.rows(r)) table.push([part.name, metric, value]);
+    } catch (err) {
+      failed = true;
+      results[part.name] = { error: (err as Error).message };
+      table.push([part.name, 'failed', (err as Error).message]);
+    }
+  }
+  for (const name of NOT_MEASURED) table.push([name, 'not measured', '-']);
+  const widths = [0, 1, 2].map((i) => Math.max(...table.map((r) => r[i].length), ['part', 'metric', 'value'][i].length));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  console.log(line(['part', 'metric', 'value']));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const r of table) console.log(line(r));
+  const out = path.join(ROOT, 'bench', 'results', 'latest.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), quick: QUICK, results, notMeasured: NOT_MEASURED }, null, 2) + '\n');
+  console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
+  if (failed) process.exit(1);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
