@@ -60,5 +60,20 @@ describe('benchmark scripts', () => {
     expect(latest.quick).toBe(true);
     expect(latest.results['click redirect']).toMatchObject({ benchmark: 'click-redirect', seconds: 3 });
   }, 100_000);
-});
 
+  it('lookups counts the SQL statements of each subgraph for entity references over HTTP', async () => {
+    const proc = run('lookups', 'bench/lookups.js', {}, ['--references', '60']);
+    const timer = setTimeout(() => proc.child.kill('SIGKILL'), 90_000);
+    const { code } = await proc.exited;
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    const line = proc.output().trim().split('\n').find((l) => l.startsWith('{"benchmark"'));
+    const result = JSON.parse(line!);
+    expect(result).toMatchObject({ benchmark: 'batched-lookups', references: 60, constantInReferences: true });
+    expect(Object.keys(result.sqlStatements).sort()).toEqual(['commissions', 'events', 'kyc', 'links']);
+    for (const bySize of Object.values(result.sqlStatements) as Record<string, number>[]) {
+      expect(Object.keys(bySize)).toHaveLength(3);
+      for (const n of Object.values(bySize)) expect(n).toBeGreaterThan(0); // counted, not absent
+    }
+  }, 100_000);
+});

@@ -246,4 +246,31 @@ describe('commissions: earnings of 500 partners by reference', () => {
     expect(all[0].earnings).toEqual({ currency: 'USD', pendingIncome: '10.00', approvedIncome: '20.50', paidIncome: '3.33', totalIncome: '23.83', reversedIncome: '0.07' });
     expect(all[1].earnings).toEqual({ currency: 'USD', pendingIncome: '0.00', approvedIncome: '0.00', paidIncome: '0.00', totalIncome: '0.00', reversedIncome: '0.00' });
   });
+
+  it("500 partners' plans and percentages cost two queries: assigned plan, else the tenant default, never a product plan", async () => {
+    const now = new Date();
+    const plan = (id: string, tenantId: string, isDefault: boolean, productId: string | null, percentage: string, salePercentage: string | null) =>
+      ({ id, tenantId, name: id, currency: 'USD', holdDays: 0, productId, isDefault, salePercentage, rules: [{ kind: 'REVSHARE', percentage }], createdAt: now, updatedAt: now }) as unknown as CommissionPlan;
+    await ds.getRepository(CommissionPlan).insert([
+      plan('pln_default', TENANT, true, null, '10', null),
+      plan('pln_gold', TENANT, false, null, '25', '5'),
+      plan('pln_product', TENANT, false, 'prod_x', '99', null),
+      plan('pln_other_default', 'ten_b', true, null, '50', null),
+    ]);
+    const assigned = ids('prt').filter((_, i) => i % 3 === 0);
+    for (let i = 0; i < assigned.length; i += 100) {
+      await ds.getRepository(PartnerPlan).insert(assigned.slice(i, i + 100).map((partnerId) => ({ partnerId, tenantId: TENANT, planId: 'pln_gold', assignedAt: now })));
+    }
+    const statements = counted(queries);
+    const result = await entities(server, { principal, dataSource: ds, loaders: commissionsLoaders(ds, principal), defaultCurrency: 'USD' }, 'Partner', ids('prt'), 'id incomePercentage salePercentage commissionPlan { id }');
+    expect(statements()).toHaveLength(2);
+    const all = result.data!._entities as any[];
+    expect(all).toHaveLength(N);
+    all.forEach((p, i) => {
+      if (i % 3 === 0) expect(p).toEqual({ id: ids('prt')[i], incomePercentage: '25', salePercentage: '5', commissionPlan: { id: 'pln_gold' } });
+      else expect(p).toEqual({ id: ids('prt')[i], incomePercentage: '10', salePercentage: null, commissionPlan: { id: 'pln_default' } });
+    });
+    await ds.getRepository(PartnerPlan).clear();
+    await ds.getRepository(CommissionPlan).clear();
+  });
 });

@@ -1,3 +1,4 @@
+import { Counter, register } from 'prom-client';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, DataSourceOptions, Logger as OrmLogger, MixedList, EntitySchema, QueryRunner } from 'typeorm';
@@ -17,14 +18,27 @@ export interface DbConfig {
   poolSize?: number;
 }
 
+/**
+ * `sql_statements_total{database}` in the process's Prometheus registry: the embedded
+ * product serves it on the gateway's /metrics, and the batched-lookups benchmark reads it.
+ */
+function statementsCounter(): Counter<'database'> {
+  return (register.getSingleMetric('sql_statements_total') as Counter<'database'> | undefined) ??
+    new Counter({ name: 'sql_statements_total', help: 'SQL statements sent, per subgraph database', labelNames: ['database'] });
+}
+
 /** Counts statements per data source: the batched-lookup tests assert on it. */
 export class QueryCounter implements OrmLogger {
   count = 0;
   readonly statements: string[] = [];
   private readonly out = logger('sql');
-  constructor(private readonly keep = 200) {}
+  private readonly total?: { inc(): void };
+  constructor(private readonly keep = 200, database?: string) {
+    if (database) this.total = statementsCounter().labels(database);
+  }
   logQuery(query: string): void {
     this.count++;
+    this.total?.inc();
     if (this.statements.length >= this.keep) this.statements.shift();
     this.statements.push(query);
   }
@@ -90,7 +104,7 @@ export function dataSourceOptions(name: string, db: DbConfig, entities: Entities
 
 /** Opens the subgraph's database and brings its tables up to date. */
 export async function openDataSource(name: string, db: DbConfig, entities: Entities, migrations: Function[]): Promise<SubgraphDataSource> {
-  const queries = new QueryCounter();
+  const queries = new QueryCounter(200, name);
   if (!db.databaseUrl && db.dataDir !== ':memory:') fs.mkdirSync(db.dataDir, { recursive: true });
   const dataSource = new DataSource(dataSourceOptions(name, db, entities, migrations, queries));
   try {

@@ -26,7 +26,7 @@ import { ReferralEvent, ReferralGraph, Trader } from '../external/events';
 import { Partner } from '../external/partner';
 import { CommissionsContext } from '../loaders';
 import { CommissionsDeps } from '../services/deps';
-import { applyEvent, approveDue, chainOf, commissionFact, PartnerNotKnownYet, planFor, reverseOne } from '../services/engine';
+import { applyEvent, approveDue, chainOf, commissionFact, PartnerNotKnownYet, reverseOne } from '../services/engine';
 import { PartnerRef } from '../entities/plan.entity';
 
 export const CommissionConnection = ConnectionType('Commission', Commission);
@@ -217,7 +217,7 @@ export class PartnerCommissionsResolver {
   async commissionPlan(@Root() p: Partner, @Ctx() ctx: CommissionsContext): Promise<CommissionPlan | null> {
     requireScope(ctx, 'commissions:read');
     assertPartnerVisible(ctx, p.id);
-    return planFor(ctx.dataSource.manager, ctx.principal.tenantId, p.id, null);
+    return ctx.loaders.partnerPlan.load(p.id);
   }
 
   @FieldResolver(() => DecimalScalar, { nullable: true, description: "Percent of referred payments the partner earns (its plan's revenue share; FonProxy incomePercentage)" })
