@@ -131,7 +131,8 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     const report = await readinessReport(checks);
     res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not ready', service: 'gateway', ...report });
   });
-  app.all('/r/:slug', clickRedirectProxy(config.subgraphUrls.links));
+  const redirects = clickRedirectProxy(config.subgraphUrls.links);
+  app.all('/r/:slug', redirects);
   app.use(oauthRoutes({ keys, tokens, signer, linksUrl: config.subgraphUrls.links }));
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.redisKeyPrefix) : new MemoryRateLimiter();
   app.use(
@@ -196,6 +197,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
         await subscriptions.dispose();
         await apollo.stop().catch((err) => log.warn({ err: (err as Error).message }, 'apollo stop failed'));
         await closeServer(httpServer);
+        redirects.close();
         await dataSource.destroy().catch(() => undefined);
         redis?.disconnect();
         log.info('gateway stopped');
