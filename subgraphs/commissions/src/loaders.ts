@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
-import { DataSource, FindOptionsWhere, In, IsNull } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { BaseContext, byIdLoader, Principal } from '../../shared/src';
-import { CommissionPlan, PartnerPlan } from './entities/plan.entity';
+import { CommissionPlan } from './entities/plan.entity';
+import { partnerPlans } from './services/engine';
 import { Commission } from './entities/commission.entity';
 
 export interface CommissionsContext extends BaseContext {
@@ -26,21 +27,10 @@ export function createLoaders(ds: DataSource, principal: Principal) {
       const rows = await ds.getRepository(Commission).find({ where: { tenantId: principal.tenantId, eventId: In([...eventIds]) }, order: { ruleIndex: 'ASC', tier: 'ASC' } });
       return eventIds.map((id) => rows.filter((r) => r.eventId === id));
     }),
-    /**
-     * The plan of many partners (assigned, else the tenant default: `planFor` without a
-     * product) in two queries, whatever the number of partners.
-     */
+    /** The plan of many partners (assigned, else the tenant default) in two queries. */
     partnerPlan: new DataLoader<string, CommissionPlan | null>(async (partnerIds) => {
-      const tenantId = principal.tenantId;
-      const assigned = await ds.getRepository(PartnerPlan).findBy({ tenantId, partnerId: In([...partnerIds]) });
-      const planIds = [...new Set(assigned.map((a) => a.planId))];
-      const where: FindOptionsWhere<CommissionPlan>[] = [{ tenantId, isDefault: true, productId: IsNull() }];
-      if (planIds.length) where.push({ tenantId, id: In(planIds) });
-      const plans = await ds.getRepository(CommissionPlan).findBy(where);
-      const byId = new Map(plans.map((p) => [p.id, p]));
-      const fallback = plans.find((p) => p.isDefault && p.productId === null) ?? null;
-      const planOf = new Map(assigned.map((a) => [a.partnerId, a.planId]));
-      return partnerIds.map((id) => byId.get(planOf.get(id) ?? '') ?? fallback);
+      const plans = await partnerPlans(ds.manager, principal.tenantId, partnerIds);
+      return partnerIds.map((id) => plans.get(id) ?? null);
     }),
     sums: new DataLoader<string, StatusSum[]>(async (partnerIds) => {
       const rows = await ds

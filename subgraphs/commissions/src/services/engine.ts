@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { EntityManager, In, IsNull } from 'typeorm';
+import { EntityManager, FindOptionsWhere, In, IsNull } from 'typeorm';
 import { Emit, EventType, isPostgres, newId, toMinor } from '../../../shared/src';
 import { computeCommissions, FxTable, Plan, Source } from '../domain/compute';
 import { Commission, CommissionKind, CommissionStatus } from '../entities/commission.entity';
@@ -27,12 +27,23 @@ export async function planFor(m: EntityManager, tenantId: string, partnerId: str
     const product = await plans.findOneBy({ tenantId, productId });
     if (product) return product;
   }
-  const assigned = await m.getRepository(PartnerPlan).findOneBy({ tenantId, partnerId });
-  if (assigned) {
-    const plan = await plans.findOneBy({ tenantId, id: assigned.planId });
-    if (plan) return plan;
-  }
-  return plans.findOneBy({ tenantId, isDefault: true, productId: IsNull() });
+  return (await partnerPlans(m, tenantId, [partnerId])).get(partnerId) ?? null;
+}
+
+/**
+ * The plans of many partners without a product: each partner's assigned plan, else the
+ * tenant default. Two queries whatever the number of partners (the Partner loader uses it).
+ */
+export async function partnerPlans(m: EntityManager, tenantId: string, partnerIds: readonly string[]): Promise<Map<string, CommissionPlan | null>> {
+  const assigned = await m.getRepository(PartnerPlan).findBy({ tenantId, partnerId: In([...partnerIds]) });
+  const planIds = [...new Set(assigned.map((a) => a.planId))];
+  const where: FindOptionsWhere<CommissionPlan>[] = [{ tenantId, isDefault: true, productId: IsNull() }];
+  if (planIds.length) where.push({ tenantId, id: In(planIds) });
+  const plans = await m.getRepository(CommissionPlan).findBy(where);
+  const byId = new Map(plans.map((p) => [p.id, p]));
+  const fallback = plans.find((p) => p.isDefault && p.productId === null) ?? null;
+  const planOf = new Map(assigned.map((a) => [a.partnerId, a.planId]));
+  return new Map(partnerIds.map((id) => [id, byId.get(planOf.get(id) ?? '') ?? fallback]));
 }
 
 /** The read model has not seen a partner yet: a consumer retries later, a resolver waits for the consumer. */
