@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, startEmbedded, waitFor } from '../test/helpers/harness';
+import { startEmbedded, waitFor } from '../test/helpers/harness';
 import { collect, wsClient } from '../test/helpers/ws';
+import { report } from './report';
 
 /**
  * Live delivery: N concurrent subscribers on the gateway, each selecting fields of two
@@ -94,10 +94,7 @@ async function main() {
     };
     for (const s of subs) s.unsubscribe();
     await Promise.all(clients.map((c) => c.client.dispose()));
-    const out = path.join(ROOT, 'bench', 'results', 'live-latency.json');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-    console.log(JSON.stringify(result));
+    report('live-latency', result);
   } finally {
     await stack.stop();
   }

@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { signingKey, signPrincipal, ALL_SCOPES } from '../subgraphs/shared/src';
-import { ROOT, startEmbedded } from '../test/helpers/harness';
+import { startEmbedded } from '../test/helpers/harness';
+import { report } from './report';
 
 /**
  * Batched lookups: the SQL statements each subgraph sends to resolve N entity
@@ -82,10 +81,7 @@ async function main() {
     }
     const constant = Object.values(perSubgraph).every((bySize) => new Set(Object.values(bySize)).size === 1);
     const result = { benchmark: 'batched-lookups', references: N, sqlStatements: perSubgraph, constantInReferences: constant };
-    const out = path.join(ROOT, 'bench', 'results', 'lookups.json');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-    console.log(JSON.stringify(result));
+    report('lookups', result);
   } finally {
     await stack.stop();
   }

@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, startEmbedded, waitFor } from '../test/helpers/harness';
+import { startEmbedded, waitFor } from '../test/helpers/harness';
 import { startReceiver } from '../test/helpers/receiver';
+import { report } from './report';
 
 /**
  * Postback delivery: N events tracked through the gateway (C at a time) to one endpoint
@@ -46,10 +45,7 @@ async function main() {
       deliveriesPerSecond: +(arrivals.length / seconds).toFixed(1),
       eventToDeliveryMs: { p50: +pct(latencies, 50).toFixed(1), p99: +pct(latencies, 99).toFixed(1) },
     };
-    const out = path.join(ROOT, 'bench', 'results', 'postbacks.json');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-    console.log(JSON.stringify(result));
+    report('postbacks', result);
   } finally {
     await stack.stop();
     await receiver.close();

@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, startEmbedded } from '../test/helpers/harness';
+import { startEmbedded } from '../test/helpers/harness';
 import { load } from './load';
+import { report } from './report';
 
 /**
  * The click redirect: GET /r/<slug> through the gateway (which records a click and
@@ -34,10 +33,7 @@ async function main() {
       ratio: { requestsPerSecond: +(ours.requestsPerSecond / minimal.requestsPerSecond).toPrecision(3), p99: +(ours.p99Ms / Math.max(1, minimal.p99Ms)).toPrecision(3) },
       note: 'ours records every click (SQLite write, outbox fact) before answering; the baseline only answers 302',
     };
-    const out = path.join(ROOT, 'bench', 'results', 'redirect.json');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-    console.log(JSON.stringify(result));
+    report('redirect', result);
   } finally {
     baseline.close();
     await stack.stop();
