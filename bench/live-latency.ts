@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startEmbedded, waitFor } from '../test/helpers/harness';
 import { collect, wsClient } from '../test/helpers/ws';
-import { report } from './report';
+import { countArg, report } from './report';
 
 /**
  * Live delivery: N concurrent subscribers on the gateway, each selecting fields of two
@@ -16,9 +16,9 @@ const { values } = parseArgs({
     'per-connection': { type: 'string', default: '20' },
   },
 });
-const SUBSCRIBERS = Number(values.subscribers);
-const EVENTS = Number(values.events);
-const PER_CONNECTION = Number(values['per-connection']);
+const SUBSCRIBERS = countArg('subscribers', values.subscribers, 100_000);
+const EVENTS = countArg('events', values.events, 100_000);
+const PER_CONNECTION = countArg('per-connection', values['per-connection'], 1_000);
 
 function rssKb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { signingKey, signPrincipal, ALL_SCOPES } from '../subgraphs/shared/src';
 import { startEmbedded } from '../test/helpers/harness';
-import { report } from './report';
+import { countArg, report } from './report';
 
 /**
  * Batched lookups: the SQL statements each subgraph sends to resolve N entity
@@ -11,7 +11,7 @@ import { report } from './report';
  * gateway's /metrics. The count must not grow with N.
  */
 const { values } = parseArgs({ options: { references: { type: 'string', default: '500' } } });
-const N = Number(values.references);
+const N = countArg('references', values.references, 10_000);
 const REPEAT = 3;
 
 const LOOKUPS: { subgraph: string; type: string; selection: string }[] = [

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startEmbedded, waitFor } from '../test/helpers/harness';
 import { startReceiver } from '../test/helpers/receiver';
-import { report } from './report';
+import { countArg, report } from './report';
 
 /**
  * Postback delivery: N events tracked through the gateway (C at a time) to one endpoint
@@ -9,8 +9,8 @@ import { report } from './report';
  * to the receiver getting the postback (p50/p99). Embedded stack, loopback.
  */
 const { values } = parseArgs({ options: { events: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '10' } } });
-const EVENTS = Number(values.events);
-const CONCURRENCY = Number(values.concurrency);
+const EVENTS = countArg('events', values.events, 100_000);
+const CONCURRENCY = countArg('concurrency', values.concurrency, 1_000);
 
 const pct = (s: number[], p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 

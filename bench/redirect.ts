@@ -3,15 +3,15 @@ import { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { startEmbedded } from '../test/helpers/harness';
 import { load } from './load';
-import { report } from './report';
+import { countArg, report } from './report';
 
 /**
  * The click redirect: GET /r/<slug> through the gateway (which records a click and
  * answers 302) against a minimal Node HTTP server answering the same 302, as a ratio.
  */
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' } } });
-const SECONDS = Number(values.seconds);
-const CONNECTIONS = Number(values.connections);
+const SECONDS = countArg('seconds', values.seconds, 3_600);
+const CONNECTIONS = countArg('connections', values.connections, 1_000);
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
 async function main() {

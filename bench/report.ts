@@ -9,3 +9,13 @@ export function report(name: string, result: object): void {
   fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify(result));
 }
+
+/** A command-line count: a whole number from 1 to `max`, else the script stops saying so. */
+export function countArg(name: string, value: string | undefined, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    console.error(`--${name} must be a whole number from 1 to ${max}; got ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return n;
+}

@@ -66,4 +66,10 @@ describe('benchmark scripts', () => {
       for (const n of Object.values(bySize)) expect(n).toBeGreaterThan(0); // counted, not absent
     }
   }, 100_000);
+
+  it('a bad count on the command line stops a script with a message saying what is allowed', async () => {
+    const { code, output } = await runScript('redirect', ['--seconds', '0']);
+    expect(code).toBe(2);
+    expect(output).toContain('--seconds must be a whole number from 1 to 3600; got "0"');
+  });
 });
