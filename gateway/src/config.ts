@@ -21,6 +21,8 @@ export interface GatewayConfig {
   introspection: boolean;
   /** Largest accepted request body. */
   maxBodyBytes: string;
+  /** How long a subgraph has to answer one fetch. */
+  subgraphTimeoutMs: number;
   /** Signs OAuth access and partner tokens; derived from PRINCIPAL_SECRET when unset. */
   tokenSecret?: string;
   tokenTtlSeconds: number;
@@ -71,6 +73,7 @@ export function readGatewayConfig(env: EnvReader, options = { standalone: true }
     supergraphPath: path.resolve(env.string('SUPERGRAPH_PATH', path.join(PACKAGE_ROOT, 'schema', 'supergraph.graphql'))),
     introspection: env.bool('INTROSPECTION', !production),
     maxBodyBytes: env.string('MAX_BODY_SIZE', '1mb'),
+    subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 30_000, 100, 600_000),
     tokenSecret: env.optional('TOKEN_SECRET'),
     tokenTtlSeconds: env.int('OAUTH_TOKEN_TTL_SECONDS', 3600, 1, 86_400),
     credentialCacheMs: env.int('CREDENTIAL_CACHE_MS', 30_000, 0, 3_600_000),

@@ -36,6 +36,7 @@ import { SubscriptionPlanner } from './subscriptions/planner';
 import { serveSubscriptions } from './subscriptions/server';
 import { UpstreamSubscriptions } from './subscriptions/upstream';
 import { clickRedirectProxy } from './http/redirect-proxy';
+import { subgraphFetcher } from './http/subgraph-fetcher';
 import { costLimitPlugin, documentLimitRules } from './limits/document-limits';
 import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
 import { requestCost } from './limits/request-cost';
@@ -79,9 +80,10 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   const signer = new PrincipalSigner(signingKey(config.principalSecrets[0]));
 
   const dataSources: Record<string, PrincipalForwardingDataSource> = {};
+  const fetcher = subgraphFetcher({ timeoutMs: config.subgraphTimeoutMs });
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => (dataSources[name] = new PrincipalForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url })),
+    buildService: ({ name, url }) => (dataSources[name] = new PrincipalForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url, fetcher })),
   });
 
   const app = express();
@@ -198,6 +200,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
         await apollo.stop().catch((err) => log.warn({ err: (err as Error).message }, 'apollo stop failed'));
         await closeServer(httpServer);
         redirects.close();
+        fetcher.close();
         await dataSource.destroy().catch(() => undefined);
         redis?.disconnect();
         log.info('gateway stopped');

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { freePort, Proc, ready, run, Stack, startDistributed, startEmbedded, stopAll, waitFor } from '../helpers/harness';
 import { collect, wsClient } from '../helpers/ws';
-import { describeWithPostgresAndRedis, postgresUrl, redisUrl, uniquePrefix } from '../helpers/services';
+import { createDatabase, describeWithPostgresAndRedis, dropRedisKeys, postgresUrl, redisUrl, uniquePrefix } from '../helpers/services';
 import { defineSliceTests } from './slice';
 import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
@@ -10,32 +10,6 @@ import { defineCommissionsTests } from './commissions';
 import { defineSubscriptionTests } from './subscriptions';
 import Redis from 'ioredis';
 
-/** A database of its own per suite, so runs never see each other's rows. */
-async function createDatabase(label: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = uniquePrefix(label);
-  const admin = new Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new Client({ connectionString: postgresUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
-async function dropRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
-}
 
 describeWithPostgresAndRedis('production layout: five processes on PostgreSQL and Redis Streams', () => {
   let stack: Stack;

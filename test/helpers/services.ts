@@ -1,17 +1,12 @@
 import { execFileSync } from 'child_process';
-import { randomBytes } from 'crypto';
-import Redis from 'ioredis';
-import { Client } from 'pg';
+import { PROBE_TIMEOUT_MS, postgresUrl, redisUrl } from './servers';
+
+export * from './servers';
 
 /**
  * Suites that need a real Redis or PostgreSQL. A missing server skips the suite loudly on
  * a workstation and fails it in CI, where a silently skipped suite would look green.
  */
-
-export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-const PROBE_TIMEOUT_MS = 2_000;
 
 interface Server {
   name: string;
@@ -76,39 +71,6 @@ function availableSync(server: Server): boolean {
   return available;
 }
 
-export async function redisAvailable(): Promise<boolean> {
-  const client = new Redis(redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: PROBE_TIMEOUT_MS,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
-export async function postgresAvailable(): Promise<boolean> {
-  const client = new Client({ connectionString: postgresUrl, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 function describeWith(servers: Server[], name: string, fn: () => void): void {
   const missing = servers.filter((server) => !availableSync(server));
   if (missing.length === 0) {
@@ -149,26 +111,4 @@ export function describeWithPostgres(name: string, fn: () => void): void {
 
 export function describeWithPostgresAndRedis(name: string, fn: () => void): void {
   describeWith([postgresServer, redisServer], name, fn);
-}
-
-let counter = 0;
-
-/**
- * Unique per call, across processes and runs. Lowercase letters, digits and underscores
- * starting with a letter, at most 63 characters: usable as a Redis key prefix and as an
- * unquoted PostgreSQL schema name.
- */
-export function uniquePrefix(label: string): string {
-  const safe = label.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 30);
-  const suffix = `${process.pid.toString(36)}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}_${++counter}`;
-  return /^[a-z]/.test(safe) ? `${safe}_${suffix}` : `t_${safe}_${suffix}`;
-}
-
-/** Polls `condition` until it holds; fails with `what` once `timeoutMs` has passed. */
-export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

@@ -6,6 +6,7 @@ import {
   signingKey,
   signPrincipal,
   verifyPrincipal,
+  verifyPrincipalToken,
 } from '../../subgraphs/shared/src/principal';
 
 const SECRET = 'a-shared-secret-of-at-least-32-characters!';
@@ -23,6 +24,18 @@ function alterPayload(token: string): string {
 describe('gateway principal', () => {
   it('uses the documented header name', () => {
     expect(PRINCIPAL_HEADER).toBe('x-gateway-principal');
+  });
+
+  it('gives every token an id of its own (single use), unless asked for a reusable one, which still expires', async () => {
+    const p: Principal = { tenantId: 'ten_1', scopes: ['links:read'] };
+    const [a, b] = await Promise.all([signPrincipal(p, key), signPrincipal(p, key)]);
+    const [va, vb] = await Promise.all([verifyPrincipalToken(a, [key]), verifyPrincipalToken(b, [key])]);
+    expect(va!.jti).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(vb!.jti).not.toBe(va!.jti);
+    const reusable = await verifyPrincipalToken(await signPrincipal(p, key, 600, { reusable: true }), [key]);
+    expect(reusable).toMatchObject({ principal: p, jti: null });
+    expect(reusable!.expiresAt).toBeGreaterThan(Date.now() + 590_000);
+    expect(reusable!.expiresAt).toBeLessThanOrEqual(Date.now() + 601_000);
   });
 
   it('verifies what it signed: tenant, partner, scopes and credential come back', async () => {

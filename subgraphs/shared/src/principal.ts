@@ -47,14 +47,19 @@ export function signingKey(secret: string): SigningKey {
 const ISSUER = 'referral-gateway';
 const AUDIENCE = 'referral-subgraph';
 
-export async function signPrincipal(principal: Principal, key: SigningKey, ttlSeconds = 60): Promise<string> {
+/**
+ * The gateway's tokens are single-use at the subgraphs (ReplayGuard): a captured header
+ * is worthless. `reusable` leaves out the token id, for a tool that holds the secret and
+ * sends one token for a whole run (the benchmarks' load against the subgraphs and other
+ * gateways); the expiry still bounds it.
+ */
+export async function signPrincipal(principal: Principal, key: SigningKey, ttlSeconds = 60, opts: { reusable?: boolean } = {}): Promise<string> {
   const claims: Record<string, unknown> = { tid: principal.tenantId, scp: principal.scopes };
   if (principal.partnerId) claims.pid = principal.partnerId;
   if (principal.credentialId) claims.cid = principal.credentialId;
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', kid: key.kid })
-    // Every token is single-use at the subgraphs (ReplayGuard): a captured header is worthless.
-    .setJti(randomBytes(12).toString('base64url'))
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: key.kid });
+  if (!opts.reusable) jwt.setJti(randomBytes(12).toString('base64url'));
+  return jwt
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt()
