@@ -3,7 +3,6 @@ import { AddressInfo } from 'node:net';
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 // The enum is not re-exported from the package root.
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
-import { HeaderMap } from '@apollo/server';
 import { subgraphFetcher, SubgraphFetcher } from '../../gateway/src/http/subgraph-fetcher';
 import { freePort } from '../helpers/harness';
 
@@ -95,7 +94,7 @@ describe('subgraph fetcher', () => {
     const before = seen.length;
     const response = await source.process({
       kind: GraphQLDataSourceRequestKind.HEALTH_CHECK,
-      request: { query: '{ echo }', variables: { a: 1 }, http: { method: 'POST', url: `${origin}/graphql`, headers: new HeaderMap() } },
+      request: { query: '{ echo }', variables: { a: 1 }, http: { method: 'POST', url: `${origin}/graphql`, headers: new Headers() } },
       context: {},
     });
     expect(seen.length).toBe(before + 1);
