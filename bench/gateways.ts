@@ -4,9 +4,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALL_SCOPES, PRINCIPAL_HEADER, signingKey, signPrincipal } from '../subgraphs/shared/src';
 import { freePorts, Proc, ROOT, run, Stack, startDistributed, stopAll, waitFor } from '../test/helpers/harness';
-import { createDatabase, dropRedisKeys, postgresAvailable, postgresUrl, redisAvailable, redisUrl, uniquePrefix } from '../test/helpers/servers';
+import { createDatabase, dropRedisKeys, redisUrl, uniquePrefix } from '../test/helpers/servers';
 import { load, LoadResult } from './load';
-import { countArg, report } from './report';
+import { countArg, report, requirePostgresAndRedis } from './report';
 
 /**
  * Gateway overhead and peers. The product's four subgraphs, each in its own process on
@@ -168,11 +168,7 @@ function queries(partners: { id: string }[], cursors: (string | null)[]): Query[
 }
 
 async function main() {
-  const missing = [!(await postgresAvailable()) && `PostgreSQL at ${postgresUrl}`, !(await redisAvailable()) && `Redis at ${redisUrl}`].filter(Boolean);
-  if (missing.length) {
-    console.error(`the gateway benchmark runs the production layout and needs ${missing.join(' and ')} (TEST_DATABASE_URL / TEST_REDIS_URL pick others)`);
-    process.exit(3);
-  }
+  await requirePostgresAndRedis('gateway');
   const db = await createDatabase('rgw_bench');
   const prefix = uniquePrefix('rgwbench');
   const peers: Proc[] = [];
@@ -201,6 +197,8 @@ async function main() {
       hive: { url: `http://127.0.0.1:${hivePort}/graphql`, headers: { ...json, [PRINCIPAL_HEADER]: token }, pid: peers[1].child.pid! },
       direct: { url: stack.subgraphUrls.links, headers: { ...json, [PRINCIPAL_HEADER]: token }, pid: stack.procs[0].child.pid! },
     };
+    // The four subgraph processes (the gateway is the last of the stack's).
+    const subgraphPids = stack.procs.slice(0, -1).map((p) => p.child.pid!);
     const ask = async (t: Target, body: string) => {
       const res = await fetch(targets[t].url, { method: 'POST', headers: targets[t].headers, body });
       return (await res.json()) as { data?: unknown; errors?: unknown[] };
@@ -208,7 +206,7 @@ async function main() {
     for (const t of ['stock', 'hive'] as const) await waitFor(`${t} to answer`, async () => ((await ask(t, '{"query":"{ __typename }"}').catch(() => undefined))?.data ? true : undefined), peers);
 
     const qs = queries(partners, cursors);
-    const results: Record<string, Partial<Record<Target, LoadResult & { peakRssMb: number | null; cpuMsPerRequest: number | null }>>> = {};
+    const results: Record<string, Partial<Record<Target, LoadResult & { peakRssMb: number | null; cpuMsPerRequest: number | null; subgraphsCpuMsPerRequest: number | null }>>> = {};
     for (const q of qs) {
       const samples = [q.bodies[0], q.bodies[q.bodies.length - 1]];
       const expected = await Promise.all(samples.map((b) => ask('ours', b)));
@@ -224,12 +222,16 @@ async function main() {
         await load(targets[t].url, { ...opts, seconds: 1 });
         resetPeakRss(targets[t].pid);
         const cpuBefore = cpuMs(targets[t].pid);
+        const subgraphsBefore = subgraphPids.map(cpuMs);
         const r = await load(targets[t].url, { ...opts, seconds: SECONDS });
         const cpuAfter = cpuMs(targets[t].pid);
+        const subgraphsAfter = subgraphPids.map(cpuMs);
         if (r.non2xx + r.errors + r.timeouts + r.graphqlErrors > 0) throw new Error(`${q.name}: ${t} failed requests: ${JSON.stringify(r)}`);
         const cpuMsPerRequest = cpuBefore === null || cpuAfter === null ? null : +((cpuAfter - cpuBefore) / r.requests).toPrecision(3);
-        results[q.name][t] = { ...r, peakRssMb: peakRssMb(targets[t].pid), cpuMsPerRequest };
-        process.stderr.write(`  ${q.name}, ${t}: ${r.requestsPerSecond} /s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${cpuMsPerRequest} ms CPU/request\n`);
+        const subgraphCpu = subgraphsAfter.reduce<number | null>((sum, after, i) => (sum === null || after === null || subgraphsBefore[i] === null ? null : sum + after - subgraphsBefore[i]!), 0);
+        const subgraphsCpuMsPerRequest = subgraphCpu === null ? null : +(subgraphCpu / r.requests).toPrecision(3);
+        results[q.name][t] = { ...r, peakRssMb: peakRssMb(targets[t].pid), cpuMsPerRequest, subgraphsCpuMsPerRequest };
+        process.stderr.write(`  ${q.name}, ${t}: ${r.requestsPerSecond} /s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${cpuMsPerRequest} ms CPU/request (subgraphs ${subgraphsCpuMsPerRequest} ms)\n`);
       }
     }
     const ratio = (a: number, b: number) => +(a / Math.max(b, 1e-9)).toPrecision(3);

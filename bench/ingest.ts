@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { newId } from '../subgraphs/shared/src';
 import { Stack, startDistributed, waitFor } from '../test/helpers/harness';
-import { createDatabase, dropRedisKeys, postgresAvailable, postgresUrl, redisAvailable, redisUrl, uniquePrefix } from '../test/helpers/servers';
+import { createDatabase, dropRedisKeys, redisUrl, uniquePrefix } from '../test/helpers/servers';
 import { load } from './load';
-import { countArg, report } from './report';
+import { countArg, report, requirePostgresAndRedis } from './report';
 
 /**
  * Event ingestion. The product's four subgraphs, each in its own process on PostgreSQL
@@ -177,11 +177,7 @@ async function rowCounts(pg: Client, schema: string): Promise<Record<string, num
 }
 
 async function main() {
-  const missing = [!(await postgresAvailable()) && `PostgreSQL at ${postgresUrl}`, !(await redisAvailable()) && `Redis at ${redisUrl}`].filter(Boolean);
-  if (missing.length) {
-    console.error(`the ingestion benchmark runs the production layout and needs ${missing.join(' and ')} (TEST_DATABASE_URL / TEST_REDIS_URL pick others)`);
-    process.exit(3);
-  }
+  await requirePostgresAndRedis('ingestion');
   const db = await createDatabase('rgw_bench_ingest');
   const prefix = uniquePrefix('rgwbench');
   let stack: Stack | undefined;

@@ -27,6 +27,8 @@ export interface LoadOptions {
   bodies?: string[];
   /** Check every answer's body for GraphQL `errors`. */
   graphql?: boolean;
+  /** A bound on the count as well as the time: the run ends at whichever comes first (default 200,000 per second of the run). */
+  maxRequests?: number;
 }
 
 /**
@@ -68,6 +70,7 @@ async function worker(spec: LoadOptions & { url: string }): Promise<LoadResult> 
     url: spec.url,
     connections: spec.connections,
     duration: spec.seconds,
+    maxOverallRequests: Math.max(spec.connections, spec.maxRequests ?? spec.seconds * 200_000),
     method: bodies.length ? 'POST' : 'GET',
     headers: spec.headers ?? {},
     requests: [

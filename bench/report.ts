@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../test/helpers/harness';
+import { postgresAvailable, postgresUrl, redisAvailable, redisUrl } from '../test/helpers/servers';
 
 /** Writes a benchmark's result to bench/results/<name>.json and prints it as one JSON line. */
 export function report(name: string, result: object): void {
@@ -18,4 +19,13 @@ export function countArg(name: string, value: string | undefined, max: number): 
     process.exit(2);
   }
   return n;
+}
+
+/** A benchmark of the production layout stops (exit 3) saying which server it could not reach. */
+export async function requirePostgresAndRedis(benchmark: string): Promise<void> {
+  const missing = [!(await postgresAvailable()) && `PostgreSQL at ${postgresUrl}`, !(await redisAvailable()) && `Redis at ${redisUrl}`].filter(Boolean);
+  if (missing.length) {
+    console.error(`the ${benchmark} benchmark runs the production layout and needs ${missing.join(' and ')} (TEST_DATABASE_URL / TEST_REDIS_URL pick others)`);
+    process.exit(3);
+  }
 }

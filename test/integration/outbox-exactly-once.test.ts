@@ -2,14 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { Client } from 'pg';
 import { Column, DataSource, Entity, MigrationInterface, PrimaryColumn, QueryRunner, Table } from 'typeorm';
 import { Bus, Consumer, Fact } from '../../subgraphs/shared/src/bus/bus';
 import { RedisStreamsBus } from '../../subgraphs/shared/src/bus/redis-streams-bus';
 import { consumeOnce, createBusTables, Outbox, OutboxEntry, OutboxRelay, ProcessedFact } from '../../subgraphs/shared/src/bus/outbox';
 import { DbConfig, openDataSource } from '../../subgraphs/shared/src/data-source';
 import { configureLogger } from '../../subgraphs/shared/src/logger';
-import { describeWithPostgresAndRedis, describeWithRedis, postgresUrl, redisUrl, uniquePrefix, waitUntil } from '../helpers/services';
+import { createDatabase, describeWithPostgresAndRedis, describeWithRedis, redisUrl, uniquePrefix, waitUntil } from '../helpers/services';
 
 /** The consumer's effect: a credited balance that must move once per fact. */
 @Entity('balances')
@@ -136,21 +135,7 @@ describeWithRedis('transactional outbox on SQLite with Redis Streams', () => {
 
 describeWithPostgresAndRedis('transactional outbox on PostgreSQL with Redis Streams', () => {
   exactlyOnceSuite('pg', async () => {
-    const name = uniquePrefix('rgw_outbox');
-    const admin = new Client({ connectionString: postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const url = new URL(postgresUrl);
-    url.pathname = `/${name}`;
-    return {
-      db: { databaseUrl: url.toString(), dataDir: '' },
-      cleanup: async () => {
-        const c = new Client({ connectionString: postgresUrl });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await c.end();
-      },
-    };
+    const database = await createDatabase('rgw_outbox');
+    return { db: { databaseUrl: database.url, dataDir: '' }, cleanup: database.drop };
   });
 });

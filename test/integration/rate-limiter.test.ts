@@ -1,9 +1,29 @@
 import Redis from 'ioredis';
-import { MemoryRateLimiter, RedisRateLimiter } from '../../gateway/src/limits/rate-limiter';
+import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from '../../gateway/src/limits/rate-limiter';
 import { requestCost } from '../../gateway/src/limits/request-cost';
 import { describeWithRedis, redisUrl, uniquePrefix } from '../helpers/services';
 
+/** `admit` against two limiters that share their counts (one, or two replicas on one Redis). */
+async function admitsUnlessGuarded(one: RateLimiter, two: RateLimiter) {
+  expect(await one.admit('authfail:ip1', 2, 'cred:k', 1, 3)).toMatchObject({ guarded: false, allowed: true, remaining: 2 });
+  await one.hit('authfail:ip1', 1, 2);
+  expect(await two.admit('authfail:ip1', 2, 'cred:k', 1, 3)).toMatchObject({ guarded: false, allowed: true, remaining: 1 });
+  await two.hit('authfail:ip1', 1, 2);
+  // The address is at its limit: refused, and the credential's budget is not touched.
+  expect(await one.admit('authfail:ip1', 2, 'cred:k', 1, 3)).toMatchObject({ guarded: true, allowed: false, remaining: 0 });
+  expect(await two.admit('authfail:ip2', 2, 'cred:k', 1, 3)).toMatchObject({ guarded: false, allowed: true, remaining: 0 });
+  const over = await one.admit('authfail:ip2', 2, 'cred:k', 1, 3);
+  expect(over).toMatchObject({ guarded: false, allowed: false, remaining: 0 });
+  expect(over.retryAfter).toBeGreaterThanOrEqual(1);
+  expect(over.retryAfter).toBeLessThanOrEqual(60);
+}
+
 describe('rate limiter (one process)', () => {
+  it('admits a request by its credential budget unless its address is over its failures', async () => {
+    const l = new MemoryRateLimiter();
+    await admitsUnlessGuarded(l, l);
+  });
+
   it('counts units per key within the minute and says how long to wait', async () => {
     const l = new MemoryRateLimiter();
     expect((await l.hit('a', 3, 5)).allowed).toBe(true);
@@ -40,7 +60,27 @@ describeWithRedis('rate limiter on Redis (every gateway replica shares it)', () 
     expect((await one.hit('cred', 4, 6)).allowed).toBe(true);
     expect((await two.hit('cred', 2, 6)).allowed).toBe(true);
     expect((await one.hit('cred', 1, 6)).allowed).toBe(false);
-    expect((await two.over('cred', 6)).allowed).toBe(false);
-    expect((await two.over('other', 6)).allowed).toBe(true);
+  });
+
+  it('admit checks the address and counts the credential in one step, across replicas', async () => {
+    await admitsUnlessGuarded(new RedisRateLimiter(a, prefix), new RedisRateLimiter(b, prefix));
+  });
+
+  it('admit costs one Redis round trip', async () => {
+    const c = new Redis(redisUrl);
+    try {
+      const limiter = new RedisRateLimiter(c, prefix);
+      await limiter.admit('authfail:ip9', 5, 'cred:k9', 1, 10); // loads the script
+      const sent: string[] = [];
+      const original = c.sendCommand.bind(c);
+      c.sendCommand = ((command: { name: string }) => {
+        sent.push(command.name);
+        return original(command as never);
+      }) as typeof c.sendCommand;
+      await limiter.admit('authfail:ip9', 5, 'cred:k9', 1, 10);
+      expect(sent).toEqual(['evalsha']);
+    } finally {
+      c.disconnect();
+    }
   });
 });

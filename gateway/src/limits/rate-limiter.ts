@@ -7,11 +7,21 @@ export interface Hit {
   remaining: number;
 }
 
+/** An admitted request counted, or the reason it is refused. */
+export interface Admission extends Hit {
+  /** True when refused because `guardKey` had reached its limit (nothing was counted). */
+  guarded: boolean;
+}
+
 /** Fixed one-minute windows per key; `cost` is how many units one request takes (bulk records count each). */
 export interface RateLimiter {
   hit(key: string, cost: number, limit: number): Promise<Hit>;
-  /** Whether the key is already over `limit` in this window, without counting. */
-  over(key: string, limit: number): Promise<Hit>;
+  /**
+   * In one step (one Redis round trip): refuses when `guardKey` has already reached
+   * `guardLimit` in this window (an address with too many failed sign-ins), else counts
+   * `cost` against `key` and says whether that is within `limit`.
+   */
+  admit(guardKey: string, guardLimit: number, key: string, cost: number, limit: number): Promise<Admission>;
 }
 
 const WINDOW_MS = 60_000;
@@ -43,19 +53,40 @@ export class MemoryRateLimiter implements RateLimiter {
     return { allowed: e.count <= limit, retryAfter: windowOf(now).retryAfter, remaining: Math.max(0, limit - e.count) };
   }
 
-  async over(key: string, limit: number): Promise<Hit> {
+  async admit(guardKey: string, guardLimit: number, key: string, cost: number, limit: number): Promise<Admission> {
     const now = Date.now();
+    const { retryAfter } = windowOf(now);
+    const guard = this.entry(guardKey, now);
+    if (guard.count >= guardLimit) return { guarded: true, allowed: false, retryAfter, remaining: 0 };
     const e = this.entry(key, now);
-    return { allowed: e.count < limit, retryAfter: windowOf(now).retryAfter, remaining: Math.max(0, limit - e.count) };
+    e.count += cost;
+    return { guarded: false, allowed: e.count <= limit, retryAfter, remaining: Math.max(0, limit - e.count) };
   }
 }
 
+/** KEYS: guard, counted; ARGV: guard limit, cost, expiry in ms. Returns [guarded 0/1, count]. */
+const ADMIT_SCRIPT = `
+local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
+if failures >= tonumber(ARGV[1]) then return {1, failures} end
+local count = redis.call('INCRBY', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return {0, count}`;
+
+type AdmitCommand = (guard: string, key: string, guardLimit: number, cost: number, ttlMs: number) => Promise<[number, number]>;
+
 /** Shared by every gateway replica. */
 export class RedisRateLimiter implements RateLimiter {
+  private readonly admitCommand: AdmitCommand;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    // EVALSHA after the first call: the script is sent once per connection.
+    if (!(redis as unknown as { rgwAdmit?: AdmitCommand }).rgwAdmit) redis.defineCommand('rgwAdmit', { numberOfKeys: 2, lua: ADMIT_SCRIPT });
+    const r = redis as unknown as { rgwAdmit: AdmitCommand };
+    this.admitCommand = (...args) => r.rgwAdmit(...args);
+  }
 
   async hit(key: string, cost: number, limit: number): Promise<Hit> {
     const now = Date.now();
@@ -65,10 +96,11 @@ export class RedisRateLimiter implements RateLimiter {
     return { allowed: count <= limit, retryAfter, remaining: Math.max(0, limit - count) };
   }
 
-  async over(key: string, limit: number): Promise<Hit> {
+  async admit(guardKey: string, guardLimit: number, key: string, cost: number, limit: number): Promise<Admission> {
     const now = Date.now();
     const { start, retryAfter } = windowOf(now);
-    const count = Number((await this.redis.get(`${this.prefix}rl:${key}:${start}`)) ?? 0);
-    return { allowed: count < limit, retryAfter, remaining: Math.max(0, limit - count) };
+    const [guarded, count] = await this.admitCommand(`${this.prefix}rl:${guardKey}:${start}`, `${this.prefix}rl:${key}:${start}`, guardLimit, cost, WINDOW_MS * 2);
+    if (guarded) return { guarded: true, allowed: false, retryAfter, remaining: 0 };
+    return { guarded: false, allowed: count <= limit, retryAfter, remaining: Math.max(0, limit - count) };
   }
 }
