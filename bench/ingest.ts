@@ -5,6 +5,7 @@ import { newId } from '../subgraphs/shared/src';
 import { Stack, startDistributed, waitFor } from '../test/helpers/harness';
 import { createDatabase, dropRedisKeys, redisUrl, uniquePrefix } from '../test/helpers/servers';
 import { load } from './load';
+import { cpuOfGroups, pidsOf } from './proc';
 import { countArg, report, requirePostgresAndRedis } from './report';
 
 /**
@@ -241,7 +242,13 @@ async function main() {
     const run = (seconds: number) => load(stack!.gatewayUrl, { seconds, connections: CONNECTIONS, headers, bodies: [body], graphql: true });
     await run(WARMUP_SECONDS);
     const eventsBefore = Number((await pg.query('SELECT count(*) AS n FROM events.events')).rows[0].n);
+    const cpu = cpuOfGroups({
+      ...Object.fromEntries(stack.procs.map((p) => [p.name, () => [p.child.pid!]])),
+      postgres: () => pidsOf('postgres'),
+      redis: () => pidsOf('redis-server'),
+    });
     const ours = await run(SECONDS);
+    const cpuUsed = cpu();
     const eventsAfter = Number((await pg.query('SELECT count(*) AS n FROM events.events')).rows[0].n);
     if (!ours.requests) throw new Error(`no trackEvent was answered in ${SECONDS} s: ${JSON.stringify(ours)}`);
     if (ours.non2xx > 0) throw new Error(`trackEvent answered ${ours.non2xx} of ${ours.requests} requests with an error status`);
@@ -272,6 +279,9 @@ async function main() {
       // autocannon reports whole milliseconds: PostgreSQL's p99 counts as at least 1 ms.
       ratio: { eventsPerSecond: ratio(ours.requestsPerSecond, plain.transactionsPerSecond), p99: ratio(ours.p99Ms, Math.max(1, plain.p99Ms)) },
       lossCheck,
+      // Where the time goes: CPU per acknowledged event of each process during the run (the
+      // relay, consumers and PostgreSQL's own work for each event included).
+      cpuMsPerEvent: Object.fromEntries(Object.entries(cpuUsed).map(([name, ms]) => [name, ms === null ? null : +(ms / acknowledged).toPrecision(3)])),
       tablesWritten,
       note:
         'ours: HTTP to the gateway (API key, limits, signed principal), GraphQL, the events subgraph finding the trader, attributing the code and ' +

@@ -20,7 +20,7 @@ import {
   SubgraphDataSource,
   urlFor,
 } from '../../subgraphs/shared/src';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { authenticate, authenticateCredential } from './auth/authenticate';
 import { TokenService } from './auth/tokens';
 import { oauthRoutes } from './http/oauth';
@@ -179,7 +179,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
           throw rateLimited(hit.retryAfter, blockedMessage(hit.retryAfter));
         }
         if (!hit.allowed) throw rateLimited(hit.retryAfter, `rate limit of ${config.rateLimitPerMinute} requests a minute reached (bulk records count one each); retry after ${hit.retryAfter} s`);
-        return { principal, principalToken: () => signer.token(principal) };
+        return { principal, principalToken: () => signer.token(principal), batchKey: randomUUID() };
       },
     }),
   );

@@ -1,10 +1,16 @@
 import { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { Principal, PRINCIPAL_HEADER, SigningKey, signPrincipal } from '../../../subgraphs/shared/src';
+import { BATCH_HEADER } from '../http/subgraph-fetcher';
 
 export interface GatewayContext {
   principal: Principal;
   /** A freshly signed, single-use principal token (one per subgraph fetch). */
   principalToken: () => Promise<string>;
+  /**
+   * Unique to one incoming request: its subgraph fetches that leave together for one
+   * subgraph may share one HTTP request (see subgraph-fetcher.ts). Unset: never batched.
+   */
+  batchKey?: string;
 }
 
 /**
@@ -27,6 +33,7 @@ export class PrincipalForwardingDataSource extends RemoteGraphQLDataSource<Gatew
   async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     if (context && 'principalToken' in context && typeof context.principalToken === 'function') {
       request.http?.headers.set(PRINCIPAL_HEADER, await context.principalToken());
+      if (context.batchKey) request.http?.headers.set(BATCH_HEADER, context.batchKey);
     }
   }
 }

@@ -8,6 +8,14 @@ type FetcherResponse = Awaited<ReturnType<Fetcher>>;
 type FetcherHeaders = FetcherResponse['headers'];
 
 /**
+ * Internal: marks a subgraph fetch with the incoming request it serves. Fetches for one
+ * subgraph with the same mark that start in the same turn of the event loop (the query
+ * plan's parallel fetches: a list under aliases, several paths into one subgraph) leave
+ * as one HTTP request holding them as a batch, with one principal. Never sent.
+ */
+export const BATCH_HEADER = 'x-rgw-batch';
+
+/**
  * The gateway's HTTP client for subgraph fetches: `node:http` over one keep-alive agent,
  * with the whole answer buffered (the gateway parses every answer in full anyway).
  *
@@ -24,7 +32,7 @@ export interface SubgraphFetcher extends Fetcher {
 export function subgraphFetcher(opts: { timeoutMs: number; maxSockets?: number }): SubgraphFetcher {
   const options = { keepAlive: true, maxSockets: opts.maxSockets ?? 256, maxFreeSockets: 64 };
   const agents = { 'http:': new http.Agent(options), 'https:': new https.Agent(options) };
-  const fetcher = (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> =>
+  const send = (url: string, init: FetcherRequestInit = {}): Promise<BufferedResponse> =>
     new Promise((resolve, reject) => {
       const target = new URL(url);
       const client = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : null;
@@ -48,6 +56,56 @@ export function subgraphFetcher(opts: { timeoutMs: number; maxSockets?: number }
       req.on('error', reject);
       req.end(body);
     });
+
+  const pending = new Map<string, { url: string; init: FetcherRequestInit; resolve: (r: FetcherResponse) => void; reject: (e: unknown) => void }[]>();
+  const flush = (key: string) => {
+    const queue = pending.get(key)!;
+    pending.delete(key);
+    const { url, init } = queue[0];
+    const headers = { ...init.headers };
+    delete headers[BATCH_HEADER];
+    if (queue.length === 1) {
+      send(url, { ...init, headers }).then(queue[0].resolve, queue[0].reject);
+      return;
+    }
+    send(url, { method: 'POST', headers, body: `[${queue.map((q) => q.init.body).join(',')}]`, signal: init.signal }).then(
+      (res) => {
+        if (!res.ok) return queue.forEach((q) => q.resolve(res.clone()));
+        let answers: unknown;
+        try {
+          answers = res.bodyJson();
+        } catch (err) {
+          return queue.forEach((q) => q.reject(err));
+        }
+        if (!Array.isArray(answers) || answers.length !== queue.length) {
+          const err = new Error(`the subgraph at ${new URL(url).origin} answered a batch of ${queue.length} operations with ${Array.isArray(answers) ? answers.length : 'no list of'} answers`);
+          return queue.forEach((q) => q.reject(err));
+        }
+        queue.forEach((q, i) => q.resolve(res.withJson(answers[i])));
+      },
+      (err) => queue.forEach((q) => q.reject(err)),
+    );
+  };
+  const fetcher = (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
+    const mark = init.headers?.[BATCH_HEADER];
+    if (!mark || init.method !== 'POST' || typeof init.body !== 'string') {
+      if (mark) {
+        const headers = { ...init.headers };
+        delete headers[BATCH_HEADER];
+        return send(url, { ...init, headers });
+      }
+      return send(url, init);
+    }
+    const key = `${url}\n${mark}`;
+    return new Promise((resolve, reject) => {
+      let queue = pending.get(key);
+      if (!queue) {
+        pending.set(key, (queue = []));
+        setImmediate(flush, key);
+      }
+      queue.push({ url, init, resolve, reject });
+    });
+  };
   return Object.assign(fetcher, {
     close: () => {
       agents['http:'].destroy();
@@ -109,6 +167,24 @@ class BufferedResponse implements FetcherResponse {
     this.statusText = res.statusMessage ?? '';
     this.ok = this.status >= 200 && this.status < 300;
     this.headers = new ResponseHeaders(res.headers);
+  }
+
+  /** The body parsed, without reading it (for splitting a batch's answer). */
+  bodyJson(): unknown {
+    return JSON.parse(this.body.toString('utf8'));
+  }
+
+  /** This response's status and headers with `value` as its JSON body. */
+  withJson(value: unknown): FetcherResponse {
+    const copy = this.clone() as BufferedResponse;
+    let read = false;
+    const json = async () => {
+      if (read) throw new TypeError('the response body has already been read');
+      read = true;
+      copy.bodyUsed = true;
+      return value;
+    };
+    return Object.assign(copy, { json, text: async () => JSON.stringify(await json()) });
   }
 
   private consume(): Buffer {

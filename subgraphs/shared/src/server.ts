@@ -93,6 +93,9 @@ export async function startSubgraphServer<C extends object>(opts: SubgraphServer
     plugins,
     introspection: !opts.production,
     includeStacktraceInErrorResponses: false,
+    // The gateway sends the fetches of one query that leave together for this subgraph as
+    // one batch (one principal, one context: the operations share their loaders).
+    allowBatchedHttpRequests: true,
     // Signals are ours (runMain): Apollo must not stop itself or re-raise SIGTERM.
     stopOnTerminationSignals: false,
     formatError: formatError(opts.name),

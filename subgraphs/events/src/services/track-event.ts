@@ -144,7 +144,7 @@ async function planConversionTypes(m: EntityManager, tenantId: string, partnerId
  * a transaction-scoped advisory lock per tenant serialises the assignment until commit.
  * SQLite: transactions already take turns.
  */
-async function nextPosition(m: EntityManager, tenantId: string): Promise<number> {
+export async function nextPosition(m: EntityManager, tenantId: string): Promise<number> {
   if (isPostgres(m.connection)) await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`events:${tenantId}`]);
   const [row] = await m.query(sql(m, 'SELECT COALESCE(MAX(position), 0) AS p FROM events WHERE tenant_id = ?'), [tenantId]);
   return Number(row.p) + 1;
