@@ -52,6 +52,7 @@ const PARTS: Part[] = [
       ['plain pg, the same rows: commits/s, p50, p99', `${r.plainPg.transactionsPerSecond} /s, ${r.plainPg.p50Ms} ms, ${r.plainPg.p99Ms} ms`],
       ['ratio ours/plain: events/s, p99', `${r.ratio.eventsPerSecond}, ${r.ratio.p99}`],
       ['acknowledged events lost', `${r.lossCheck.lost} of ${r.lossCheck.acknowledged}`],
+      ['SQL statements per event, by subgraph', Object.entries(r.sqlStatementsPerEvent as Record<string, number>).map(([p, n]) => `${p} ${n}`).join(', ')],
       ['CPU per event, by process', Object.entries(r.cpuMsPerEvent as Record<string, number | null>).map(([p, ms]) => `${p} ${ms} ms`).join(', ')],
     ],
   },

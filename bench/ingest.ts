@@ -247,8 +247,20 @@ async function main() {
       postgres: () => pidsOf('postgres'),
       redis: () => pidsOf('redis-server'),
     });
+    // SQL statements each subgraph sent (from its /metrics): the request's own and those of the work each event sets off.
+    const statements = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          Object.entries(stack!.subgraphUrls).map(async ([name, url]) => {
+            const text = await (await fetch(new URL('/metrics', url))).text();
+            return [name, Number(new RegExp(`^sql_statements_total\\{database="${name}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN)] as const;
+          }),
+        ),
+      );
+    const statementsBefore = await statements();
     const ours = await run(SECONDS);
     const cpuUsed = cpu();
+    const statementsAfter = await statements();
     const eventsAfter = Number((await pg.query('SELECT count(*) AS n FROM events.events')).rows[0].n);
     if (!ours.requests) throw new Error(`no trackEvent was answered in ${SECONDS} s: ${JSON.stringify(ours)}`);
     if (ours.non2xx > 0) throw new Error(`trackEvent answered ${ours.non2xx} of ${ours.requests} requests with an error status`);
@@ -281,6 +293,7 @@ async function main() {
       lossCheck,
       // Where the time goes: CPU per acknowledged event of each process during the run (the
       // relay, consumers and PostgreSQL's own work for each event included).
+      sqlStatementsPerEvent: Object.fromEntries(Object.keys(statementsAfter).map((name) => [name, +((statementsAfter[name] - statementsBefore[name]) / acknowledged).toFixed(1)])),
       cpuMsPerEvent: Object.fromEntries(Object.entries(cpuUsed).map(([name, ms]) => [name, ms === null ? null : +(ms / acknowledged).toPrecision(3)])),
       tablesWritten,
       note:

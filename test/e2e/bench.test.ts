@@ -102,5 +102,9 @@ describeWithPostgresAndRedis('benchmark scripts on PostgreSQL and Redis', () => 
     expect(result.lossCheck.lost).toBe(0);
     expect(result.lossCheck.eventRowsAdded).toBeGreaterThanOrEqual(result.lossCheck.acknowledged);
     expect(result.ratio.eventsPerSecond).toBeGreaterThan(0);
+    // trackEvent's own statements at least, counted by the events subgraph itself.
+    expect(result.sqlStatementsPerEvent.events).toBeGreaterThanOrEqual(10);
+    expect(Object.keys(result.cpuMsPerEvent).sort()).toEqual(['commissions', 'events', 'gateway', 'kyc', 'links', 'postgres', 'redis']);
+    expect(result.cpuMsPerEvent.events).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -33,6 +33,16 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineCommissionsTests(() => stack);
   defineSubscriptionTests(() => stack);
 
+  it('each subgraph serves its own Prometheus figures on /metrics, SQL statements of its database included', async () => {
+    for (const [name, url] of Object.entries(stack.subgraphUrls)) {
+      const res = await fetch(new URL('/metrics', url));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/plain');
+      const counted = new RegExp(`^sql_statements_total\\{database="${name}"\\} (\\d+)$`, 'm').exec(await res.text());
+      expect(Number(counted?.[1])).toBeGreaterThan(0);
+    }
+  });
+
   it('each subgraph keeps its tables in its own PostgreSQL schema, created by migrations', async () => {
     const c = new Client({ connectionString: db.url });
     await c.connect();

@@ -57,18 +57,21 @@ export function subgraphFetcher(opts: { timeoutMs: number; maxSockets?: number }
       req.end(body);
     });
 
+  const unmarked = (init: FetcherRequestInit): FetcherRequestInit => {
+    const headers = { ...init.headers };
+    delete headers[BATCH_HEADER];
+    return { ...init, headers };
+  };
   const pending = new Map<string, { url: string; init: FetcherRequestInit; resolve: (r: FetcherResponse) => void; reject: (e: unknown) => void }[]>();
   const flush = (key: string) => {
     const queue = pending.get(key)!;
     pending.delete(key);
     const { url, init } = queue[0];
-    const headers = { ...init.headers };
-    delete headers[BATCH_HEADER];
     if (queue.length === 1) {
-      send(url, { ...init, headers }).then(queue[0].resolve, queue[0].reject);
+      send(url, unmarked(init)).then(queue[0].resolve, queue[0].reject);
       return;
     }
-    send(url, { method: 'POST', headers, body: `[${queue.map((q) => q.init.body).join(',')}]`, signal: init.signal }).then(
+    send(url, { ...unmarked(init), method: 'POST', body: `[${queue.map((q) => q.init.body).join(',')}]` }).then(
       (res) => {
         if (!res.ok) return queue.forEach((q) => q.resolve(res.clone()));
         let answers: unknown;
@@ -88,14 +91,7 @@ export function subgraphFetcher(opts: { timeoutMs: number; maxSockets?: number }
   };
   const fetcher = (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
     const mark = init.headers?.[BATCH_HEADER];
-    if (!mark || init.method !== 'POST' || typeof init.body !== 'string') {
-      if (mark) {
-        const headers = { ...init.headers };
-        delete headers[BATCH_HEADER];
-        return send(url, { ...init, headers });
-      }
-      return send(url, init);
-    }
+    if (!mark || init.method !== 'POST' || typeof init.body !== 'string') return send(url, mark ? unmarked(init) : init);
     const key = `${url}\n${mark}`;
     return new Promise((resolve, reject) => {
       let queue = pending.get(key);

@@ -8,6 +8,7 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { register } from 'prom-client';
 import { closeServer, listen, urlFor } from './http-server';
 import { logger } from './logger';
 import { Principal, PRINCIPAL_HEADER, ReplayGuard, SigningKey, verifyPrincipal, verifyPrincipalToken } from './principal';
@@ -104,6 +105,11 @@ export async function startSubgraphServer<C extends object>(opts: SubgraphServer
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: opts.name });
+  });
+  // Prometheus: this process's figures (SQL statements per database, ...). Only the
+  // gateway is public; a subgraph's port is internal, like this endpoint.
+  app.get('/metrics', async (_req, res) => {
+    res.set('content-type', register.contentType).send(await register.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     const report = await readinessReport(opts.readiness);
