@@ -66,20 +66,33 @@ export interface RecordOptions {
 export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string, input: TrackEventFields, opts: RecordOptions): Promise<ReferralEvent> {
   const now = new Date();
   const occurredAt = input.occurredAt ?? now;
-  const trader = opts.trader !== undefined ? opts.trader : await findOrCreateTrader(m, tenantId, input, occurredAt);
   const settings = await m.getRepository(TenantSettings).findOneBy({ tenantId });
   const click = input.clickId ? decodeClickId(input.clickId, tenantId, opts.clickIdSecrets) : null;
   const fp = fingerprint(input.ip, input.userAgent);
-  let fingerprintClick: RecentClick | null = null;
-  const needFingerprint = !opts.attribution && !click && !trader?.partnerId && fp;
   const codePartnerId = !opts.attribution && !click && input.referralCode ? await partnerForCode(m, tenantId, input.referralCode) : null;
-  if (needFingerprint && !codePartnerId) {
-    const windowMs = (settings?.attributionWindowHours ?? DEFAULT_ATTRIBUTION_WINDOW_HOURS) * 3600_000;
-    fingerprintClick = await latestClick(m, tenantId, fp!, new Date(occurredAt.getTime() - windowMs), occurredAt);
+  const decide = async (t: Trader | null): Promise<{ attribution: Attribution; fingerprintClick: RecentClick | null }> => {
+    let fingerprintClick: RecentClick | null = null;
+    if (!opts.attribution && !click && !t?.partnerId && fp && !codePartnerId) {
+      const windowMs = (settings?.attributionWindowHours ?? DEFAULT_ATTRIBUTION_WINDOW_HOURS) * 3600_000;
+      fingerprintClick = await latestClick(m, tenantId, fp, new Date(occurredAt.getTime() - windowMs), occurredAt);
+    }
+    const attribution =
+      opts.attribution ?? attribute({ clickPartnerId: click?.partnerId, codePartnerId, traderPartnerId: t?.partnerId, fingerprintPartnerId: fingerprintClick?.partnerId });
+    return { attribution, fingerprintClick };
+  };
+
+  let trader = opts.trader !== undefined ? opts.trader : await findTrader(m, tenantId, input);
+  let created = false;
+  let { attribution, fingerprintClick } = await decide(trader);
+  if (opts.trader === undefined) {
+    if (trader) await fillTrader(m, trader, input, occurredAt);
+    else {
+      // A new trader is stored with its first touch already: no update after.
+      ({ trader, created } = await createTrader(m, tenantId, input, occurredAt, attribution));
+      // Another request created this trader first: attribute against it as it stands.
+      if (trader && !created) ({ attribution, fingerprintClick } = await decide(trader));
+    }
   }
-  const attribution =
-    opts.attribution ??
-    attribute({ clickPartnerId: click?.partnerId, codePartnerId, traderPartnerId: trader?.partnerId, fingerprintPartnerId: fingerprintClick?.partnerId });
   const viaClick = attribution.method === AttributionMethod.CLICK_ID ? click : null;
   const viaFingerprint = attribution.method === AttributionMethod.FINGERPRINT ? fingerprintClick : null;
 
@@ -90,7 +103,8 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
     await m.getRepository(Trader).update({ id: trader.id }, { partnerId: trader.partnerId, attribution: trader.attribution });
   }
 
-  const isDuplicate = trader ? await hasSameEvent(m, tenantId, trader.id, input.eventType, input.customEventName ?? null) : false;
+  // A trader this transaction created has no events yet: nothing to ask.
+  const isDuplicate = trader && !created ? await hasSameEvent(m, tenantId, trader.id, input.eventType, input.customEventName ?? null) : false;
   const conversionTypes = (await planConversionTypes(m, tenantId, attribution.partnerId, input.productId ?? null)) ?? (settings?.conversionEventTypes ? new Set(settings.conversionEventTypes) : DEFAULT_CONVERSION_TYPES);
   const event = m.getRepository(ReferralEvent).create({
     id: newId('evt'),
@@ -192,47 +206,68 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || /UNIQUE constraint failed/.test(e?.message ?? '');
 }
 
-export async function findOrCreateTrader(m: EntityManager, tenantId: string, input: Pick<TrackEventFields, 'email' | 'externalCustomerId' | 'name' | 'eventType'>, occurredAt: Date): Promise<Trader | null> {
+type TraderInput = Pick<TrackEventFields, 'email' | 'externalCustomerId' | 'name' | 'eventType'>;
+
+function traderKeys(input: TraderInput) {
+  return { emailKey: input.email ? input.email.toLowerCase() : null, externalId: input.externalCustomerId ?? null };
+}
+
+/** The trader an event names, by its external id first, then its email (case-insensitive). */
+export async function findTrader(m: EntityManager, tenantId: string, input: TraderInput): Promise<Trader | null> {
   const repo = m.getRepository(Trader);
-  const emailKey = input.email ? input.email.toLowerCase() : null;
-  const externalId = input.externalCustomerId ?? null;
-  if (!emailKey && !externalId) return null;
-  const find = async () =>
-    (externalId ? await repo.findOneBy({ tenantId, externalId }) : null) ?? (emailKey ? await repo.findOneBy({ tenantId, emailKey }) : null);
-  let trader = await find();
-  if (!trader) {
-    // INSERT .. ON CONFLICT DO NOTHING: two requests creating the same trader at once
-    // both end up with the one row.
-    await repo
-      .createQueryBuilder()
-      .insert()
-      .values({
-        id: newId('trd'),
-        tenantId,
-        email: input.email ?? null,
-        emailKey,
-        name: input.name ?? null,
-        externalId,
-        partnerId: null,
-        attribution: AttributionMethod.NONE,
-        signupAt: input.eventType === EventType.REGISTRATION ? occurredAt : null,
-        createdAt: new Date(),
-      })
-      .orIgnore()
-      .execute();
-    trader = await find();
-    return trader;
-  }
+  const { emailKey, externalId } = traderKeys(input);
+  return (externalId ? await repo.findOneBy({ tenantId, externalId }) : null) ?? (emailKey ? await repo.findOneBy({ tenantId, emailKey }) : null);
+}
+
+/**
+ * Creates the trader an event names, with its first touch, and says whether this
+ * transaction created it: INSERT .. ON CONFLICT DO NOTHING, so two requests creating the
+ * same trader at once both end up with the one row (the loser finds the winner's).
+ */
+async function createTrader(
+  m: EntityManager,
+  tenantId: string,
+  input: TraderInput,
+  occurredAt: Date,
+  firstTouch: Attribution,
+): Promise<{ trader: Trader | null; created: boolean }> {
+  const { emailKey, externalId } = traderKeys(input);
+  if (!emailKey && !externalId) return { trader: null, created: false };
+  const id = newId('trd');
+  await m
+    .getRepository(Trader)
+    .createQueryBuilder()
+    .insert()
+    .values({
+      id,
+      tenantId,
+      email: input.email ?? null,
+      emailKey,
+      name: input.name ?? null,
+      externalId,
+      partnerId: firstTouch.partnerId,
+      attribution: firstTouch.partnerId ? firstTouch.method : AttributionMethod.NONE,
+      signupAt: input.eventType === EventType.REGISTRATION ? occurredAt : null,
+      createdAt: new Date(),
+    })
+    .orIgnore()
+    .execute();
+  const trader = await findTrader(m, tenantId, input);
+  return { trader, created: trader?.id === id };
+}
+
+/** Fills what a found trader lacks and the event tells (email, external id, name, signup time). */
+async function fillTrader(m: EntityManager, trader: Trader, input: TraderInput, occurredAt: Date): Promise<void> {
+  const { emailKey, externalId } = traderKeys(input);
   const fill: Partial<Trader> = {};
   if (!trader.email && input.email) Object.assign(fill, { email: input.email, emailKey });
   if (!trader.externalId && externalId) fill.externalId = externalId;
   if (!trader.name && input.name) fill.name = input.name;
   if (!trader.signupAt && input.eventType === EventType.REGISTRATION) fill.signupAt = occurredAt;
   if (Object.keys(fill).length) {
-    await repo.update({ id: trader.id }, fill);
+    await m.getRepository(Trader).update({ id: trader.id }, fill);
     Object.assign(trader, fill);
   }
-  return trader;
 }
 
 /** The partner a referral code belongs to: a partner's own code first, then a KYC code's owner. */
