@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALL_SCOPES, PRINCIPAL_HEADER, signingKey, signPrincipal } from '../subgraphs/shared/src';
-import { freePorts, Proc, ROOT, run, Stack, startDistributed, stopAll, waitFor } from '../test/helpers/harness';
+import { freePorts, gqlBatchClient, Proc, ROOT, run, Stack, startDistributed, stopAll, waitFor } from '../test/helpers/harness';
 import { createDatabase, dropRedisKeys, redisUrl, uniquePrefix } from '../test/helpers/servers';
 import { load, LoadResult } from './load';
 import { cpuMs, peakRssMb, resetPeakRss } from './proc';
@@ -45,13 +45,7 @@ interface Query {
 }
 
 async function seed(stack: Stack) {
-  const batch = async (ops: { query: string; variables?: object }[]) => {
-    const res = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey }, body: JSON.stringify(ops) });
-    const body = (await res.json()) as { data?: any; errors?: unknown[] }[];
-    if (!Array.isArray(body)) throw new Error(`seeding: HTTP ${res.status} ${JSON.stringify(body)}`);
-    for (const r of body) if (r.errors) throw new Error(`seeding: ${JSON.stringify(r.errors)}`);
-    return body.map((r) => r.data);
-  };
+  const batch = gqlBatchClient(stack.gatewayUrl, stack.apiKey);
   const chunks = <T>(items: T[], n = 20) => Array.from({ length: Math.ceil(items.length / n) }, (_, i) => items.slice(i * n, i * n + n));
 
   await batch([

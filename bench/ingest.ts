@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { newId } from '../subgraphs/shared/src';
 import { Stack, startDistributed, waitFor } from '../test/helpers/harness';
 import { createDatabase, dropRedisKeys, redisUrl, uniquePrefix } from '../test/helpers/servers';
+import { sqlStatements } from '../test/helpers/metrics';
 import { load } from './load';
-import { cpuOfGroups, pidsOf } from './proc';
+import { cpuOfGroups, pidsOf, runWorker } from './proc';
 import { countArg, report, requirePostgresAndRedis } from './report';
 
 /**
@@ -145,24 +145,6 @@ async function plainWorker(spec: WorkerSpec): Promise<void> {
   }
 }
 
-/** Runs this file in another process in `mode`, the spec on its stdin; resolves with the JSON line it prints last. */
-function child<T>(mode: 'plain', spec: object, seconds: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [__filename, '--worker', mode, '--seconds', String(SECONDS), '--connections', String(CONNECTIONS)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d) => (out += d));
-    proc.stderr.on('data', (d) => (err += d));
-    const guard = setTimeout(() => proc.kill('SIGKILL'), (seconds + 60) * 1000);
-    proc.on('exit', (code) => {
-      clearTimeout(guard);
-      if (code !== 0) return reject(new Error(`the ${mode} process exited ${code}: ${err}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()!) as T);
-    });
-    proc.stdin.end(JSON.stringify(spec));
-  });
-}
-
 /**
  * Rows per table of a schema. In `events`, processed_facts leaves out consumers' inbox rows
  * for event.recorded facts: those are written after the relay publishes, outside the request.
@@ -249,14 +231,7 @@ async function main() {
     });
     // SQL statements each subgraph sent (from its /metrics): the request's own and those of the work each event sets off.
     const statements = async () =>
-      Object.fromEntries(
-        await Promise.all(
-          Object.entries(stack!.subgraphUrls).map(async ([name, url]) => {
-            const text = await (await fetch(new URL('/metrics', url))).text();
-            return [name, Number(new RegExp(`^sql_statements_total\\{database="${name}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN)] as const;
-          }),
-        ),
-      );
+      Object.fromEntries(await Promise.all(Object.entries(stack!.subgraphUrls).map(async ([name, url]) => [name, (await sqlStatements(new URL('/metrics', url).href))[name] ?? NaN] as const)));
     const statementsBefore = await statements();
     const ours = await run(SECONDS);
     const cpuUsed = cpu();
@@ -274,7 +249,7 @@ async function main() {
     // Plain: the same rows into copies of the same tables, committed by PostgreSQL itself.
     await pg.query('CREATE SCHEMA plain');
     for (const t of TABLES) await pg.query(`CREATE TABLE plain.${t} (LIKE events.${t} INCLUDING ALL)`);
-    const plain = await child<WorkerResult>('plain', spec, WARMUP_SECONDS + SECONDS);
+    const plain = await runWorker<WorkerResult>('plain', __filename, ['--worker', 'plain', '--seconds', String(SECONDS), '--connections', String(CONNECTIONS)], spec, WARMUP_SECONDS + SECONDS);
     const plainRows = await rowCounts(pg, 'plain');
     for (const t of TABLES) {
       if (plainRows[t] !== plain.warmupTransactions + plain.transactions) throw new Error(`plain.${t} holds ${plainRows[t]} rows after ${plain.warmupTransactions + plain.transactions} commits`);

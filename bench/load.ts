@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { runWorker } from './proc';
 
 export interface LoadResult {
   requests: number;
@@ -42,20 +42,7 @@ export interface LoadOptions {
  * every request hangs (mcollina/autocannon#539).
  */
 export function load(url: string, opts: LoadOptions): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [__filename], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const guard = setTimeout(() => child.kill('SIGKILL'), (opts.seconds + 60) * 1000);
-    child.on('exit', (code) => {
-      clearTimeout(guard);
-      if (code !== 0) return reject(new Error(`the load process exited ${code}: ${err}`));
-      resolve(JSON.parse(out) as LoadResult);
-    });
-    child.stdin.end(JSON.stringify({ url, ...opts }));
-  });
+  return runWorker<LoadResult>('load', __filename, [], { url, ...opts }, opts.seconds);
 }
 
 async function worker(spec: LoadOptions & { url: string }): Promise<LoadResult> {

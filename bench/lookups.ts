@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { signingKey, signPrincipal, ALL_SCOPES } from '../subgraphs/shared/src';
-import { startEmbedded } from '../test/helpers/harness';
+import { gqlBatchClient, startEmbedded } from '../test/helpers/harness';
+import { sqlStatements } from '../test/helpers/metrics';
 import { countArg, report } from './report';
 
 /**
@@ -25,12 +26,7 @@ async function main() {
   // Pollers at a minute so that they do not add statements while a lookup is counted.
   const stack = await startEmbedded({ OUTBOX_POLL_MS: '60000', POSTBACK_POLL_MS: '60000' });
   try {
-    const batch = async (ops: { query: string; variables?: object }[]) => {
-      const res = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey }, body: JSON.stringify(ops) });
-      const body = (await res.json()) as { data?: any; errors?: unknown[] }[];
-      for (const r of body) if (r.errors) throw new Error(JSON.stringify(r.errors));
-      return body.map((r) => r.data);
-    };
+    const batch = gqlBatchClient(stack.gatewayUrl, stack.apiKey);
     const ids: Record<string, string[]> = { Partner: [], KycApplication: [] };
     for (let i = 0; i < N; i += 20) {
       const n = Math.min(20, N - i);
@@ -40,12 +36,7 @@ async function main() {
       ids.KycApplication.push(...kyc.map((d) => d.startKyc.id));
     }
 
-    const statements = async () => {
-      const text = await (await fetch(`${stack.origin}/metrics`)).text();
-      const out: Record<string, number> = {};
-      for (const m of text.matchAll(/^sql_statements_total\{database="(\w+)"\} (\d+)/gm)) out[m[1]] = Number(m[2]);
-      return out;
-    };
+    const statements = () => sqlStatements(`${stack.origin}/metrics`);
     const key = signingKey(stack.principalSecret);
     const lookup = async (subgraph: string, type: string, selection: string, refs: string[]) => {
       const principal = await signPrincipal({ tenantId: stack.tenantId, scopes: [...ALL_SCOPES] }, key);

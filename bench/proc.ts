@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 
 /** Figures about processes from Linux's /proc; null where unavailable (not Linux, or not allowed). */
@@ -56,4 +56,25 @@ export function cpuOfGroups(groups: Record<string, () => number[]>): () => Recor
         return [name, now.reduce((sum, [pid, ms]) => sum + ms! - (before.get(pid) ?? 0), 0)];
       }),
     );
+}
+
+/**
+ * Runs a compiled script in its own process with `input` as JSON on its stdin, and
+ * resolves with the JSON of the last line it prints; killed `seconds` + 60 s after start.
+ */
+export function runWorker<T>(what: string, script: string, args: string[], input: object, seconds: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const guard = setTimeout(() => child.kill('SIGKILL'), (seconds + 60) * 1000);
+    child.on('exit', (code) => {
+      clearTimeout(guard);
+      if (code !== 0) return reject(new Error(`the ${what} process exited ${code}: ${err}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as T);
+    });
+    child.stdin.end(JSON.stringify(input));
+  });
 }

@@ -1,4 +1,5 @@
 import { Stack, startEmbedded } from '../helpers/harness';
+import { sqlStatements } from '../helpers/metrics';
 
 /**
  * Fetches that one query sends to one subgraph at the same time leave as one batched
@@ -19,10 +20,7 @@ describe('batched subgraph fetches', () => {
     const res = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey }, body: JSON.stringify(body) });
     return (await res.json()) as any;
   };
-  const statements = async (): Promise<Record<string, number>> => {
-    const text = await (await fetch(`${stack.origin}/metrics`)).text();
-    return Object.fromEntries([...text.matchAll(/^sql_statements_total\{database="(\w+)"\} (\d+)/gm)].map((m) => [m[1], Number(m[2])]));
-  };
+  const statements = () => sqlStatements(`${stack.origin}/metrics`);
 
   it('three pages of 50 partners with events and commissions fields cost one statement in each of those subgraphs', async () => {
     for (let i = 0; i < 150; i += 20) {

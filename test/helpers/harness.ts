@@ -127,6 +127,20 @@ export function gqlClient(url: string, defaultKey: string) {
   };
 }
 
+/**
+ * Posts operations as one HTTP batch with the key; the data of each, in order. Throws on a
+ * non-batch answer or any operation's errors (for seeding, where every write must land).
+ */
+export function gqlBatchClient(url: string, key: string) {
+  return async (ops: { query: string; variables?: object }[]): Promise<any[]> => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(ops) });
+    const body = (await res.json()) as { data?: any; errors?: unknown[] }[];
+    if (!Array.isArray(body)) throw new Error(`HTTP ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
+    for (const r of body) if (r.errors) throw new Error(JSON.stringify(r.errors).slice(0, 500));
+    return body.map((r) => r.data);
+  };
+}
+
 export async function stopAll(procs: Proc[]): Promise<(number | null)[]> {
   return Promise.all(
     procs.map(async (p) => {
