@@ -38,7 +38,7 @@ import { UpstreamSubscriptions } from './subscriptions/upstream';
 import { clickRedirectProxy } from './http/redirect-proxy';
 import { subgraphFetcher } from './http/subgraph-fetcher';
 import { costLimitPlugin, documentLimitRules } from './limits/document-limits';
-import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
+import { BlockedAddresses, MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
 import { requestCost } from './limits/request-cost';
 import { GraphQLError } from 'graphql';
 
@@ -137,12 +137,9 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   app.all('/r/:slug', redirects);
   app.use(oauthRoutes({ keys, tokens, signer, linksUrl: config.subgraphUrls.links }));
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.redisKeyPrefix) : new MemoryRateLimiter();
-  // Addresses this replica has seen go over AUTH_FAILURES_PER_MINUTE, until their window ends.
-  const blockedAddresses = new Map<string, number>();
-  const blockAddress = (ip: string, retryAfter: number) => {
-    if (blockedAddresses.size > 10_000) blockedAddresses.clear();
-    blockedAddresses.set(ip, Date.now() + retryAfter * 1000);
-  };
+  const blocked = new BlockedAddresses();
+  const blockedError = (retryAfter: number) =>
+    rateLimited(retryAfter, `too many failed authentication attempts from this address (AUTH_FAILURES_PER_MINUTE ${config.authFailuresPerMinute}); retry after ${retryAfter} s`);
   app.use(
     '/graphql',
     express.json({ limit: config.maxBodyBytes }),
@@ -156,27 +153,24 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const ip = req.socket.remoteAddress ?? 'unknown';
-        const blockedMessage = (retryAfter: number) =>
-          `too many failed authentication attempts from this address (AUTH_FAILURES_PER_MINUTE ${config.authFailuresPerMinute}); retry after ${retryAfter} s`;
-        // An address known to be over its failures is refused without a lookup or a round trip.
-        const until = blockedAddresses.get(ip);
-        if (until !== undefined && until > Date.now()) throw rateLimited(Math.ceil((until - Date.now()) / 1000), blockedMessage(Math.ceil((until - Date.now()) / 1000)));
+        const wait = blocked.retryAfter(ip);
+        if (wait > 0) throw blockedError(wait);
         let principal;
         try {
           principal = await authenticate(req.headers, keys, tokens);
         } catch (err) {
           const failed = await limiter.hit(`authfail:${ip}`, 1, config.authFailuresPerMinute);
           if (!failed.allowed) {
-            blockAddress(ip, failed.retryAfter);
-            throw rateLimited(failed.retryAfter, blockedMessage(failed.retryAfter));
+            blocked.block(ip, failed.retryAfter);
+            throw blockedError(failed.retryAfter);
           }
           throw err;
         }
         // One round trip: the address's failures (shared by every replica) and the credential's budget.
         const hit = await limiter.admit(`authfail:${ip}`, config.authFailuresPerMinute, `cred:${principal.credentialId ?? principal.tenantId}`, requestCost(req.body), config.rateLimitPerMinute);
         if (hit.guarded) {
-          blockAddress(ip, hit.retryAfter);
-          throw rateLimited(hit.retryAfter, blockedMessage(hit.retryAfter));
+          blocked.block(ip, hit.retryAfter);
+          throw blockedError(hit.retryAfter);
         }
         if (!hit.allowed) throw rateLimited(hit.retryAfter, `rate limit of ${config.rateLimitPerMinute} requests a minute reached (bulk records count one each); retry after ${hit.retryAfter} s`);
         return { principal, principalToken: () => signer.token(principal), batchKey: randomUUID() };

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from '../../gateway/src/limits/rate-limiter';
+import { BlockedAddresses, MemoryRateLimiter, RateLimiter, RedisRateLimiter } from '../../gateway/src/limits/rate-limiter';
 import { requestCost } from '../../gateway/src/limits/request-cost';
 import { describeWithRedis, redisUrl, uniquePrefix } from '../helpers/services';
 
@@ -33,6 +33,22 @@ describe('rate limiter (one process)', () => {
     expect(over.retryAfter).toBeGreaterThanOrEqual(1);
     expect(over.retryAfter).toBeLessThanOrEqual(60);
     expect((await l.hit('b', 1, 5)).allowed).toBe(true);
+  });
+
+  it('remembers a blocked address until its window ends, and no longer', () => {
+    const blocked = new BlockedAddresses(2);
+    const t = 1_000_000;
+    expect(blocked.retryAfter('1.2.3.4', t)).toBe(0);
+    blocked.block('1.2.3.4', 30, t);
+    expect(blocked.retryAfter('1.2.3.4', t)).toBe(30);
+    expect(blocked.retryAfter('1.2.3.4', t + 29_500)).toBe(1);
+    expect(blocked.retryAfter('5.6.7.8', t)).toBe(0);
+    expect(blocked.retryAfter('1.2.3.4', t + 30_000)).toBe(0);
+    // Bounded: a full table starts again.
+    blocked.block('a', 60, t);
+    blocked.block('b', 60, t);
+    blocked.block('c', 60, t);
+    expect([blocked.retryAfter('a', t), blocked.retryAfter('b', t), blocked.retryAfter('c', t)]).toEqual([0, 0, 60]);
   });
 
   it('bulk mutations cost one unit per record', () => {

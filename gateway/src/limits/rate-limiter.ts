@@ -104,3 +104,29 @@ export class RedisRateLimiter implements RateLimiter {
     return { guarded: false, allowed: count <= limit, retryAfter, remaining: Math.max(0, limit - count) };
   }
 }
+
+/**
+ * Addresses this replica has seen go over their failed sign-ins, until their window ends:
+ * refused without a credential lookup or a Redis round trip. Bounded: past `max`
+ * addresses it starts again (the shared counters still block them).
+ */
+export class BlockedAddresses {
+  private readonly until = new Map<string, number>();
+  constructor(private readonly max = 10_000) {}
+
+  block(address: string, retryAfterSeconds: number, now = Date.now()): void {
+    if (this.until.size >= this.max) this.until.clear();
+    this.until.set(address, now + retryAfterSeconds * 1000);
+  }
+
+  /** Seconds the address stays blocked; 0 when it is not. */
+  retryAfter(address: string, now = Date.now()): number {
+    const until = this.until.get(address);
+    if (until === undefined) return 0;
+    if (until <= now) {
+      this.until.delete(address);
+      return 0;
+    }
+    return Math.ceil((until - now) / 1000);
+  }
+}
