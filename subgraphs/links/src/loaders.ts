@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
-import { BaseContext, byIdLoader, dateParam, Principal } from '../../shared/src';
+import { BaseContext, byIdLoader, dateParam, groupedCountLoader, Principal, rangeGroup } from '../../shared/src';
 import { Click } from './entities/click.entity';
 import { LinkSettings } from './entities/link-settings.entity';
 import { Partner } from './entities/partner.entity';
@@ -20,40 +20,31 @@ export interface CountKey {
   from?: Date | null;
   to?: Date | null;
 }
-const countKey = (k: CountKey) => `${k.id}|${k.from?.toISOString() ?? ''}|${k.to?.toISOString() ?? ''}`;
 
 /**
  * Click counts for many partners or links: one GROUP BY per distinct range, so a list
  * of 100 partners with clickCount costs one query, not 100.
  */
 function clickCounts(ds: DataSource, tenantId: string, column: 'partner_id' | 'link_id', uniqueOnly = false) {
-  return new DataLoader<CountKey, number, string>(
-    async (keys) => {
-      const groups = new Map<string, CountKey[]>();
-      for (const k of keys) {
-        const g = `${k.from?.toISOString() ?? ''}|${k.to?.toISOString() ?? ''}`;
-        groups.set(g, [...(groups.get(g) ?? []), k]);
-      }
-      const counts = new Map<string, number>();
-      for (const group of groups.values()) {
-        const { from, to } = group[0];
-        const qb = ds
-          .getRepository(Click)
-          .createQueryBuilder('c')
-          .select(`c.${column}`, 'id')
-          .addSelect('COUNT(*)', 'n')
-          .where('c.tenant_id = :tenantId', { tenantId })
-          .andWhere(`c.${column} IN (:...ids)`, { ids: group.map((k) => k.id) })
-          .groupBy(`c.${column}`);
-        if (uniqueOnly) qb.andWhere('c.is_unique = :u', { u: true });
-        if (from) qb.andWhere('c.created_at >= :from', { from: dateParam(ds, from) });
-        if (to) qb.andWhere('c.created_at < :to', { to: dateParam(ds, to) });
-        for (const row of await qb.getRawMany<{ id: string; n: string | number }>()) counts.set(countKey({ id: row.id, from, to }), Number(row.n));
-      }
-      return keys.map((k) => counts.get(countKey(k)) ?? 0);
+  return groupedCountLoader<CountKey>({
+    id: (k) => k.id,
+    group: rangeGroup,
+    count: async (members) => {
+      const { from, to } = members[0];
+      const qb = ds
+        .getRepository(Click)
+        .createQueryBuilder('c')
+        .select(`c.${column}`, 'id')
+        .addSelect('COUNT(*)', 'n')
+        .where('c.tenant_id = :tenantId', { tenantId })
+        .andWhere(`c.${column} IN (:...ids)`, { ids: members.map((k) => k.id) })
+        .groupBy(`c.${column}`);
+      if (uniqueOnly) qb.andWhere('c.is_unique = :u', { u: true });
+      if (from) qb.andWhere('c.created_at >= :from', { from: dateParam(ds, from) });
+      if (to) qb.andWhere('c.created_at < :to', { to: dateParam(ds, to) });
+      return new Map((await qb.getRawMany<{ id: string; n: string | number }>()).map((row) => [row.id, Number(row.n)]));
     },
-    { cacheKeyFn: countKey },
-  );
+  });
 }
 
 /** Per-request loaders: one query per entity type however many ids a request asks for. */
