@@ -1,4 +1,5 @@
 import { ConfigError, EnvReader, readCommonSubgraphConfig } from '../../subgraphs/shared/src/config';
+import { readGatewayConfig } from '../../gateway/src/config';
 
 const SECRET = 'x'.repeat(32);
 
@@ -229,3 +230,19 @@ describe('readCommonSubgraphConfig', () => {
     );
   });
 });
+
+describe('readGatewayConfig: SUBGRAPH_TIMEOUT_MS', () => {
+  it('defaults to 30 s and takes 100 ms to 10 minutes', () => {
+    expect(readGatewayConfig(new EnvReader({ PRINCIPAL_SECRET: SECRET })).subgraphTimeoutMs).toBe(30_000);
+    expect(readGatewayConfig(new EnvReader({ PRINCIPAL_SECRET: SECRET, SUBGRAPH_TIMEOUT_MS: '2500' })).subgraphTimeoutMs).toBe(2500);
+  });
+
+  it('refuses a value out of range or not a number, naming the variable and what it allows', () => {
+    for (const bad of ['5', '600001', 'abc']) {
+      const env = new EnvReader({ PRINCIPAL_SECRET: SECRET, SUBGRAPH_TIMEOUT_MS: bad });
+      readGatewayConfig(env);
+      expect(problemsOf(env)).toContain(`SUBGRAPH_TIMEOUT_MS must be an integer from 100 to 600000; got "${bad}"`);
+    }
+  });
+});
+
