@@ -9,6 +9,7 @@ import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
+import { defineMoneyHotfixTests } from './money-hotfixes';
 import { defineSubscriptionTests } from './subscriptions';
 import { definePostbackTests } from './postbacks';
 
@@ -28,6 +29,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineCommissionsTests(() => stack);
   defineSubscriptionTests(() => stack);
   definePostbackTests(() => stack);
+  defineMoneyHotfixTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

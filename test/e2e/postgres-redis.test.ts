@@ -8,6 +8,7 @@ import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
+import { defineMoneyHotfixTests } from './money-hotfixes';
 import { defineSubscriptionTests } from './subscriptions';
 import Redis from 'ioredis';
 
@@ -33,6 +34,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineKycTests(() => stack);
   defineCommissionsTests(() => stack);
   defineSubscriptionTests(() => stack);
+  defineMoneyHotfixTests(() => stack);
 
   it('each subgraph serves its own Prometheus figures on /metrics, SQL statements of its database included', async () => {
     for (const [name, url] of Object.entries(stack.subgraphUrls)) {

@@ -176,6 +176,15 @@ describe('REVSHARE', () => {
     expect(amounts(computeCommissions(event(EventType.CUSTOM, '80'), custom, ['ib_1'], NO_FX))).toEqual(['4.00']);
   });
 
+  it.each([
+    [EventType.FIRST_DEPOSIT, '-1000'],
+    [EventType.SUBSCRIPTION, '-100'],
+    [EventType.RECURRING_DEPOSIT, '-0.01'],
+  ])('never shares a negative payment (%s of %s): no negative commission from a payment', (type, amount) => {
+    const r = computeCommissions(event(type, amount), share, ['ib_1'], NO_FX);
+    expect(r).toEqual({ drafts: [], skipped: [{ ruleIndex: 0, reason: 'a negative payment earns no revenue share' }] });
+  });
+
   it('pays nothing for a payment without an amount', () => {
     const r = computeCommissions(event(EventType.FIRST_DEPOSIT, null, null), share, ['ib_1'], NO_FX);
     expect(r).toEqual({ drafts: [], skipped: [{ ruleIndex: 0, reason: 'the event has no amount to share' }] });

@@ -201,3 +201,17 @@ describe('idempotency request hash', () => {
     expect(requestHash({ eventType: EventType.REGISTRATION, name: 'x' })).not.toBe(requestHash({ eventType: EventType.REGISTRATION, productId: 'x' }));
   });
 });
+
+describe('amount direction', () => {
+  it.each([
+    [EventType.FIRST_DEPOSIT, '-1000'],
+    [EventType.SUBSCRIPTION, '-100'],
+    [EventType.REFUND, '-50'],
+    [EventType.RECURRING_DEPOSIT, '-0.01'],
+  ])('refuses a negative %s amount (%s) on input.amount: the event type carries the direction', (eventType, amount) => {
+    expect(paramOf({ eventType, email: 'a@b.co', amount, currency: 'USD' })).toBe('input.amount');
+    expect(errorOf(() => validateTrackEvent({ eventType, amount, currency: 'USD' }, NOW)).message).toMatch(/zero or positive.*REFUND or CHARGEBACK/);
+  });
+
+  it.each(['0', '0.00', '-0', '1000.50'])('accepts %s', (amount) => ok({ eventType: EventType.SUBSCRIPTION, amount, currency: 'USD' }));
+});

@@ -4,13 +4,14 @@ import { startConsumers } from './consumers';
 import { parseFxRates } from './domain/fx';
 import { Commission } from './entities/commission.entity';
 import { CommissionPlan, PartnerPlan, PartnerRef } from './entities/plan.entity';
+import { RefundApplication } from './entities/refund-application.entity';
 import { CommissionsContext, createLoaders } from './loaders';
 import { migrations } from './migrations';
 import { buildCommissionsSchema } from './schema';
 import { CommissionsDeps } from './services/deps';
 import { approveDue } from './services/engine';
 
-export const entities = [Commission, CommissionPlan, PartnerPlan, PartnerRef];
+export const entities = [Commission, CommissionPlan, PartnerPlan, PartnerRef, RefundApplication];
 
 export async function start(config: CommissionsConfig, shared: SharedInfra = {}): Promise<RunningService> {
   const runtime = await SubgraphRuntime.open('commissions', config, entities, migrations, shared);

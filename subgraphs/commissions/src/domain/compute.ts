@@ -214,6 +214,8 @@ function eventDirects(source: Extract<Source, { kind: 'event' }>, plan: Plan, fx
       const base = eventAmount();
       if (base === null) return skip(i, 'the event has no amount to share');
       if (!base.ok) return skip(i, base.reason);
+      // trackEvent refuses negative amounts; a payment never shares a negative amount whatever reaches this rule.
+      if (base.value.isNegative()) return skip(i, 'a negative payment earns no revenue share');
       out.push({ ...common, amount: base.value.times(rule.percentage).dividedBy(HUNDRED), baseAmount: canonical(base.value), fxRate: base.fxRate });
     }
     // LOT_REBATE, SPREAD_SHARE and BONUS have nothing to do with events.

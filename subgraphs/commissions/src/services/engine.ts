@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager, FindOptionsWhere, In, IsNull } from 'typeorm';
 import { Emit, EventType, isPostgres, newId, toMinor } from '../../../shared/src';
 import { computeCommissions, FxTable, Plan, Source } from '../domain/compute';
 import { Commission, CommissionKind, CommissionStatus } from '../entities/commission.entity';
 import { CommissionPlan, PartnerPlan, PartnerRef } from '../entities/plan.entity';
+import { RefundApplication } from '../entities/refund-application.entity';
 
 /** What commissions needs of an event: from `event.recorded`, or the fields `@requires` brings. */
 export interface EventFacts {
@@ -164,17 +166,36 @@ export async function applyEvent(m: EntityManager, emit: Emit, tenantId: string,
 /**
  * A refund or chargeback reverses the commissions of the payment it undoes: the trader's
  * latest payment of the same amount and currency (or the latest payment when the refund
- * has no amount). Unpaid ones become REVERSED; paid ones get a negative adjustment.
+ * has no amount) that no other refund has reversed yet. Unpaid ones become REVERSED; paid
+ * ones get a negative adjustment. The effect is keyed by the refund (RefundApplication):
+ * whoever applies it first, the bus consumer or a read of the refund's commissions, reverses
+ * one payment, and every later delivery or read changes nothing.
  */
 async function reversePayment(m: EntityManager, emit: Emit, tenantId: string, refund: EventFacts): Promise<void> {
   if (!refund.traderId) return;
+  const applications = m.getRepository(RefundApplication);
+  if (await applications.findOneBy({ refundEventId: refund.id })) return;
   const repo = m.getRepository(Commission);
-  const candidates = await repo.find({ where: { tenantId, traderId: refund.traderId, kind: In([CommissionKind.CPA, CommissionKind.REVSHARE]) }, order: { occurredAt: 'DESC' } });
+  const candidates = await repo.find({ where: { tenantId, traderId: refund.traderId, kind: In([CommissionKind.CPA, CommissionKind.REVSHARE]) }, order: { occurredAt: 'DESC', id: 'DESC' } });
   const matching = candidates.filter(
     (c) => c.eventId && c.sourceKey === c.eventId && (!refund.amount || (c.eventAmount !== null && c.eventCurrency === refund.currency && sameAmount(c.eventAmount, refund.amount))),
   );
-  const target = matching.find((c) => c.status !== CommissionStatus.REVERSED)?.eventId;
+  const paymentIds = [...new Set(matching.map((c) => c.eventId!))];
+  const refunded = paymentIds.length
+    ? new Set((await applications.findBy({ tenantId, paymentEventId: In(paymentIds) })).map((a) => a.paymentEventId))
+    : new Set<string>();
+  const target = matching.find((c) => c.status !== CommissionStatus.REVERSED && !refunded.has(c.eventId!))?.eventId;
   if (!target) return;
+  // Claim the refund: a concurrent writer of the same refund waits on the key and then finds it taken.
+  const claim = randomUUID();
+  await applications
+    .createQueryBuilder()
+    .insert()
+    .values({ refundEventId: refund.id, tenantId, paymentEventId: target, appliedBy: claim, appliedAt: new Date() })
+    .orIgnore()
+    .execute();
+  const won = await applications.findOneBy({ refundEventId: refund.id });
+  if (won?.appliedBy !== claim) return;
   const reason = `${refund.eventType === EventType.REFUND ? 'refund' : 'chargeback'} ${refund.id}`;
   for (const c of await repo.find({ where: { tenantId, eventId: target } })) await reverseOne(m, emit, c, reason, refund.id);
 }

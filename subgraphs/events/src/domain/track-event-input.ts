@@ -49,6 +49,12 @@ export function validateTrackEvent(input: TrackEventFields, now: Date = new Date
   }
   if (input.amount !== undefined && input.amount !== null) {
     const amount = new Decimal(input.amount);
+    if (amount.isNegative() && !amount.isZero()) {
+      throw badInput(
+        `amount must be zero or positive; got ${input.amount}. The event type carries the direction: send a refund as REFUND or CHARGEBACK with the refunded amount`,
+        p('amount'),
+      );
+    }
     if (amount.precision(true) > 15) throw badInput('amount must have at most 15 significant digits', p('amount'));
     if (!input.currency) throw badInput('currency (ISO 4217, e.g. USD) is required with amount', p('currency'));
   }
