@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ALL_SCOPES, EnvReader } from '../../subgraphs/shared/src';
 import { openGatewayDatabase } from './server';
 import { KeyStore, parseScopes } from './auth/key-store';
-import { TokenService } from './auth/tokens';
+import { CLIENT_ID_RULE, CLIENT_SECRET_RULE, TokenService } from './auth/tokens';
 
 const USAGE = `usage: npm run admin -- <command> [options]
 
@@ -15,8 +15,12 @@ const USAGE = `usage: npm run admin -- <command> [options]
                                               ${ALL_SCOPES.join(' ')}
   list-keys --tenant <id>
   revoke-key <key_id>
-  create-client --tenant <id> [--scopes <list>] [--name <label>]
+  create-client --tenant <id> [--scopes <list>] [--name <label>] [--client-id <id>] [--client-secret <secret>]
                                               creates an OAuth client (client credentials); prints its secret once
+                                              --client-id: keep an integration's own id (${CLIENT_ID_RULE});
+                                              default cli_<random>
+                                              --client-secret: keep its own secret (${CLIENT_SECRET_RULE});
+                                              default a random cs_... secret; stored hashed either way
   list-clients --tenant <id>
   revoke-client <client_id>                   its access tokens stop working too
 
@@ -32,6 +36,8 @@ export async function admin(argv: string[], environment: Record<string, string |
       tenant: { type: 'string' },
       scopes: { type: 'string' },
       partner: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
       'expires-in-days': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -101,10 +107,20 @@ export async function admin(argv: string[], environment: Record<string, string |
         return 0;
       }
       case 'create-client': {
-        const { client, secret } = await tokens.createClient({ tenantId: need(values.tenant, 'tenant'), name: values.name ?? 'oauth client', scopes: parseScopes(values.scopes ?? 'all') });
+        const chosenSecret = values['client-secret'];
+        const { client, secret } = await tokens.createClient({
+          tenantId: need(values.tenant, 'tenant'),
+          name: values.name ?? 'oauth client',
+          scopes: parseScopes(values.scopes ?? 'all'),
+          clientId: values['client-id'],
+          clientSecret: chosenSecret,
+        });
+        // A secret the caller chose is not printed back: it is already theirs, and output ends up in logs.
         print(
-          `created OAuth client for tenant ${client.tenantId}\nscopes: ${client.scopes}\n\n  client_id:     ${client.id}\n  client_secret: ${secret}\n\nThis is the only time the secret is shown; store it now.`,
-          { clientId: client.id, clientSecret: secret, tenantId: client.tenantId, scopes: client.scopes.split(' ') },
+          chosenSecret === undefined
+            ? `created OAuth client for tenant ${client.tenantId}\nscopes: ${client.scopes}\n\n  client_id:     ${client.id}\n  client_secret: ${secret}\n\nThis is the only time the secret is shown; store it now.`
+            : `created OAuth client for tenant ${client.tenantId}\nscopes: ${client.scopes}\n\n  client_id:     ${client.id}\n  client_secret: the one given with --client-secret (stored hashed, not shown)`,
+          { clientId: client.id, ...(chosenSecret === undefined ? { clientSecret: secret } : {}), tenantId: client.tenantId, scopes: client.scopes.split(' ') },
         );
         return 0;
       }
@@ -115,7 +131,7 @@ export async function admin(argv: string[], environment: Record<string, string |
       }
       case 'revoke-client': {
         const id = rest[0];
-        if (!id) throw new Error('revoke-client needs the client id (cli_...)');
+        if (!id) throw new Error('revoke-client needs the client id (cli_... or the id chosen with --client-id)');
         if (!(await tokens.revokeClient(id))) throw new Error(`no active client ${id}`);
         print(`revoked ${id} and its tokens (gateways stop accepting them within 30 s)`, { id, revoked: true });
         return 0;

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { EnvReader, LogLevel } from '../../subgraphs/shared/src';
+import { CorsOrigins, LOCAL_DEV_ORIGINS, parseCorsOrigins } from './http/cors';
+import { MAX_BULK_RECORDS } from '../../subgraphs/events/src/domain/forex';
 
 export const SUBGRAPHS = ['links', 'events', 'kyc', 'commissions'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
@@ -28,7 +30,10 @@ export interface GatewayConfig {
   tokenTtlSeconds: number;
   /** How long a looked-up key or client is trusted before the database is asked again (revocation delay). */
   credentialCacheMs: number;
+  /** Requests (operations) a minute per credential. */
   rateLimitPerMinute: number;
+  /** Bulk-mutation records a minute per credential, a budget of their own. */
+  rateLimitRecordsPerMinute: number;
   authFailuresPerMinute: number;
   maxQueryDepth: number;
   maxAliases: number;
@@ -38,6 +43,8 @@ export interface GatewayConfig {
   /** Live subscriptions: per connection, and open connections per tenant. */
   wsMaxSubscriptionsPerConnection: number;
   wsMaxConnectionsPerTenant: number;
+  /** Browser origins allowed by CORS on /graphql and /r/<slug>: `*`, exact origins, `scheme://host:*`; empty = none. */
+  corsOrigins: CorsOrigins;
 }
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []));
@@ -58,6 +65,9 @@ export function readGatewayConfig(env: EnvReader, options = { standalone: true }
   }
   const databaseUrl = env.url('DATABASE_URL', ['postgres:', 'postgresql:']);
   if (options.standalone && production && !databaseUrl) env.problems.push('DATABASE_URL is required when NODE_ENV=production (PostgreSQL)');
+  const corsValue = env.optional('CORS_ORIGINS');
+  const cors = corsValue === undefined ? { origins: !options.standalone && !production ? LOCAL_DEV_ORIGINS : [] } : parseCorsOrigins(corsValue);
+  if ('problem' in cors) env.problems.push(cors.problem);
   return Object.freeze({
     host: env.string('HOST', '0.0.0.0'),
     port: env.port('PORT', 4000),
@@ -78,6 +88,8 @@ export function readGatewayConfig(env: EnvReader, options = { standalone: true }
     tokenTtlSeconds: env.int('OAUTH_TOKEN_TTL_SECONDS', 3600, 1, 86_400),
     credentialCacheMs: env.int('CREDENTIAL_CACHE_MS', 30_000, 0, 3_600_000),
     rateLimitPerMinute: env.int('RATE_LIMIT_PER_MINUTE', 1000, 1, 10_000_000),
+    // At least one full bulk call: a smaller budget would refuse a valid batch for ever.
+    rateLimitRecordsPerMinute: env.int('RATE_LIMIT_RECORDS_PER_MINUTE', 100_000, MAX_BULK_RECORDS, 1_000_000_000),
     authFailuresPerMinute: env.int('AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
     maxQueryDepth: env.int('MAX_QUERY_DEPTH', 12, 2, 100),
     maxAliases: env.int('MAX_ALIASES', 30, 0, 10_000),
@@ -86,5 +98,6 @@ export function readGatewayConfig(env: EnvReader, options = { standalone: true }
     redisKeyPrefix: env.string('REDIS_KEY_PREFIX', 'rgw:'),
     wsMaxSubscriptionsPerConnection: env.int('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 25, 1, 10_000),
     wsMaxConnectionsPerTenant: env.int('WS_MAX_CONNECTIONS_PER_TENANT', 1000, 1, 1_000_000),
+    corsOrigins: Object.freeze('origins' in cors ? [...cors.origins] : []),
   });
 }

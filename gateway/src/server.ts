@@ -36,10 +36,12 @@ import { SubscriptionPlanner } from './subscriptions/planner';
 import { serveSubscriptions } from './subscriptions/server';
 import { UpstreamSubscriptions } from './subscriptions/upstream';
 import { clickRedirectProxy } from './http/redirect-proxy';
+import { corsMiddleware } from './http/cors';
+import { scalarInputsPlugin } from './scalar-inputs';
 import { subgraphFetcher } from './http/subgraph-fetcher';
-import { costLimitPlugin, documentLimitRules } from './limits/document-limits';
+import { DocumentLimits, documentLimitsPlugin } from './limits/document-limits';
 import { BlockedAddresses, MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
-import { requestCost } from './limits/request-cost';
+import { credentialBudgets, RequestBudgets, rateLimitRefusal, requestUnits, unfitRequest } from './limits/request-cost';
 import { GraphQLError } from 'graphql';
 
 export interface RunningGateway extends RunningService {
@@ -91,6 +93,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = 65_000;
 
+  const documentLimits: DocumentLimits = { maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost };
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     allowBatchedHttpRequests: true,
@@ -99,8 +102,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     // Signals are ours (runMain): Apollo must not stop itself or re-raise SIGTERM.
     stopOnTerminationSignals: false,
     formatError: formatError('gateway'),
-    validationRules: documentLimitRules({ maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost }),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), costLimitPlugin(config.maxQueryCost), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), documentLimitsPlugin(documentLimits), scalarInputsPlugin(), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
   });
   try {
     await apollo.start();
@@ -117,7 +119,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     dataSources,
     subgraphUrls: config.subgraphUrls,
     upstream: new UpstreamSubscriptions(config.principalSecrets[0]),
-    limits: { perConnection: config.wsMaxSubscriptionsPerConnection, perTenantConnections: config.wsMaxConnectionsPerTenant },
+    limits: { perConnection: config.wsMaxSubscriptionsPerConnection, perTenantConnections: config.wsMaxConnectionsPerTenant, document: documentLimits },
   });
 
   app.get('/healthz', (_req, res) => {
@@ -133,11 +135,15 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     const report = await readinessReport(checks);
     res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not ready', service: 'gateway', ...report });
   });
+  // Browser apps on the origins of CORS_ORIGINS may call the graph and the click redirect; /oauth never.
+  app.use('/graphql', corsMiddleware(config.corsOrigins, ['GET', 'POST', 'OPTIONS']));
+  app.use('/r', corsMiddleware(config.corsOrigins, ['GET', 'HEAD', 'OPTIONS']));
   const redirects = clickRedirectProxy(config.subgraphUrls.links);
   app.all('/r/:slug', redirects);
   app.use(oauthRoutes({ keys, tokens, signer, linksUrl: config.subgraphUrls.links }));
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.redisKeyPrefix) : new MemoryRateLimiter();
   const blocked = new BlockedAddresses();
+  const budgets: RequestBudgets = { requestsPerMinute: config.rateLimitPerMinute, recordsPerMinute: config.rateLimitRecordsPerMinute };
   const blockedError = (retryAfter: number) =>
     rateLimited(retryAfter, `too many failed authentication attempts from this address (AUTH_FAILURES_PER_MINUTE ${config.authFailuresPerMinute}); retry after ${retryAfter} s`);
   app.use(
@@ -166,13 +172,21 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
           }
           throw err;
         }
-        // One round trip: the address's failures (shared by every replica) and the credential's budget.
-        const hit = await limiter.admit(`authfail:${ip}`, config.authFailuresPerMinute, `cred:${principal.credentialId ?? principal.tenantId}`, requestCost(req.body), config.rateLimitPerMinute);
+        // A batch over the bulk limit, or more than a minute's budget, is a 400 that charges nothing.
+        const units = requestUnits(req.body);
+        const unfit = unfitRequest(units, budgets);
+        if (unfit) throw unfit;
+        // One round trip: the address's failures (shared by every replica) and the credential's
+        // request and record budgets; a refused request is not counted.
+        const hit = await limiter.admit(`authfail:${ip}`, config.authFailuresPerMinute, credentialBudgets(`cred:${principal.credentialId ?? principal.tenantId}`, units, budgets));
         if (hit.guarded) {
           blocked.block(ip, hit.retryAfter);
           throw blockedError(hit.retryAfter);
         }
-        if (!hit.allowed) throw rateLimited(hit.retryAfter, `rate limit of ${config.rateLimitPerMinute} requests a minute reached (bulk records count one each); retry after ${hit.retryAfter} s`);
+        if (!hit.allowed) {
+          const refusal = rateLimitRefusal(hit, units, budgets);
+          throw rateLimited(hit.retryAfter, refusal.message, refusal.limit);
+        }
         return { principal, principalToken: () => signer.token(principal), batchKey: randomUUID() };
       },
     }),
@@ -239,8 +253,8 @@ async function subgraphReady(graphqlUrl: string): Promise<void> {
   }
 }
 
-function rateLimited(retryAfter: number, message: string): GraphQLError {
+function rateLimited(retryAfter: number, message: string, limit?: string): GraphQLError {
   return new GraphQLError(message, {
-    extensions: { code: 'RATE_LIMITED', retryAfter, http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) } },
+    extensions: { code: 'RATE_LIMITED', ...(limit ? { limit } : {}), retryAfter, http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) } },
   });
 }

@@ -12,6 +12,7 @@ import { readLinksConfig } from '../../subgraphs/links/src/config';
 import { start as startLinks } from '../../subgraphs/links/src/server';
 import { readGatewayConfig } from './config';
 import { ensureDemo } from './demo';
+import { clientIdProblem, clientSecretProblem } from './auth/tokens';
 import { start as startGateway } from './server';
 
 /**
@@ -31,6 +32,10 @@ export async function startAll(environment: Record<string, string | undefined>):
   const demoClientId = env.optional('DEMO_CLIENT_ID');
   const demoClientSecret = env.optional('DEMO_CLIENT_SECRET');
   if (!!demoClientId !== !!demoClientSecret) env.problems.push('DEMO_CLIENT_ID and DEMO_CLIENT_SECRET go together');
+  const demoIdProblem = demoClientId && clientIdProblem(demoClientId);
+  if (demoIdProblem) env.problems.push(`DEMO_CLIENT_ID: ${demoIdProblem}`);
+  const demoSecretProblem = demoClientSecret && clientSecretProblem(demoClientSecret);
+  if (demoSecretProblem) env.problems.push(`DEMO_CLIENT_SECRET: ${demoSecretProblem}`);
   const publicUrlSet = !!env.optional('PUBLIC_URL');
   env.done();
 

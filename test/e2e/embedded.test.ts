@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { run, Stack, startEmbedded, waitFor } from '../helpers/harness';
 import { startReceiver } from '../helpers/receiver';
+import { defineGatewayHttpTests } from './gateway-http';
 import { defineSliceTests } from './slice';
 import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
@@ -11,6 +12,7 @@ import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
 import { defineMoneyHotfixTests } from './money-hotfixes';
 import { defineSubscriptionTests } from './subscriptions';
+import { defineSubgraphWebSocketTests } from './subgraph-websocket';
 import { definePostbackTests } from './postbacks';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
@@ -23,11 +25,14 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   });
 
   defineSliceTests(() => stack);
+  // npm start allows browser apps on http://localhost:* (CORS_ORIGINS unset).
+  defineGatewayHttpTests(() => stack, { allowedBrowserOrigin: 'http://localhost:5173' });
   defineLinksTests(() => stack);
   defineEventsTests(() => stack);
   defineKycTests(() => stack);
   defineCommissionsTests(() => stack);
   defineSubscriptionTests(() => stack);
+  defineSubgraphWebSocketTests(() => stack);
   definePostbackTests(() => stack);
   defineMoneyHotfixTests(() => stack);
 });

@@ -1,4 +1,5 @@
-import { Stack, startEmbedded } from '../helpers/harness';
+import { Stack, startEmbedded, waitFor } from '../helpers/harness';
+import { collect, wsClient } from '../helpers/ws';
 
 /** Rate limits and document limits, on a stack configured with small limits. */
 describe('limits', () => {
@@ -32,7 +33,7 @@ describe('limits', () => {
       expect(res.status).toBe(400);
       const body = (await res.json()) as any;
       expect(body.errors[0].message).toContain(limit);
-      expect(body.errors[0].extensions.limit).toBe(limit);
+      expect(body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', limit });
     }
     const viaVariable = await post({ query: 'query($n: Int) { partners(first: $n) { nodes { id children(first: $n) { nodes { id } } } } }', variables: { n: 100 } });
     expect(viaVariable.status).toBe(400);
@@ -45,7 +46,43 @@ describe('limits', () => {
     expect(((await big.json()) as any).errors[0].extensions.limit).toBe('MAX_BODY_SIZE');
   });
 
-  it('the rate limit answers 429 with Retry-After once the credential used its minute, bulk records counting each', async () => {
+  it('an 870-byte document of fragments that each spread the next twice is refused at once, naming MAX_QUERY_COST', async () => {
+    const parts = ['{ ...F0 }'];
+    for (let i = 0; i < 21; i++) parts.push(`fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`);
+    parts.push('fragment F21 on Query { __typename }');
+    // It used to be measured by walking every spread again (2^22 times, twice), blocking every client for seconds.
+    const res = await post({ query: parts.join('\n') });
+    expect(res.status).toBe(400);
+    const error = ((await res.json()) as any).errors[0];
+    expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', limit: 'MAX_QUERY_COST' });
+    expect(error.message).toContain('2097152 fields once its fragments are spread');
+  }, 15_000);
+
+  it('subscriptions over WebSocket get the same depth, alias and cost limits as HTTP', async () => {
+    const { client } = wsClient(stack.gatewayUrl, { apiKey: stack.apiKey });
+    const refusal = async (query: string, variables: Record<string, unknown> = {}) => {
+      const sub = collect(client, query, variables);
+      await waitFor('the refusal', async () => (sub.isDone() ? true : undefined), [], 10_000);
+      expect(sub.messages).toEqual([]);
+      return (sub.error() as { message: string; extensions: Record<string, unknown> }[]).map((e) => ({ limit: e.extensions.limit, code: e.extensions.code, message: e.message }));
+    };
+    try {
+      // The report: 200 aliases nested 33 deep.
+      const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: id`).join(' ');
+      const nested = `subscription { conversionRecorded { partner { ${'parent { '.repeat(30)}${aliases}${' }'.repeat(30)} } } }`;
+      expect(await refusal(nested)).toEqual([
+        { code: 'BAD_USER_INPUT', limit: 'MAX_QUERY_DEPTH', message: 'the query is 33 levels deep; at most 5 (MAX_QUERY_DEPTH) are allowed' },
+        { code: 'BAD_USER_INPUT', limit: 'MAX_ALIASES', message: "the document uses 200 aliases (a fragment's count each time it is spread); at most 3 (MAX_ALIASES) are allowed" },
+      ]);
+      expect(await refusal('subscription { conversionRecorded { a: id b: id c: id d: id } }')).toMatchObject([{ code: 'BAD_USER_INPUT', limit: 'MAX_ALIASES' }]);
+      const costly = 'subscription($n: Int) { conversionRecorded { partner { children(first: $n) { nodes { id name email referralCode externalId } } } } }';
+      expect(await refusal(costly, { n: 100 })).toMatchObject([{ code: 'BAD_USER_INPUT', limit: 'MAX_QUERY_COST' }]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('the rate limit answers 429 with Retry-After once the credential used its minute of requests; a bulk call is one request', async () => {
     const key = (await stack.admin('create-key', '--tenant', stack.tenantId, '--scopes', 'all')).key as string;
     // Windows are calendar minutes: start with enough of this one left that it cannot roll over mid-test.
     const left = 60_000 - (Date.now() % 60_000);
@@ -55,16 +92,18 @@ describe('limits', () => {
     expect(bulk.status).toBe(200);
     let limited: Response | null = null;
     let allowed = 0;
-    for (let i = 0; i < 20 && !limited; i++) {
+    for (let i = 0; i < 50 && !limited; i++) {
       const res = await post({ query: '{ __typename }' }, key);
       if (res.status === 429) limited = res;
       else allowed++;
     }
-    // 31 units for the bulk call, so only 9 more requests fit in the minute's 40.
-    expect(allowed).toBe(9);
+    // The bulk call is one request (its records have a budget of their own), so 39 more fit in the minute's 40.
+    expect(allowed).toBe(39);
     expect(limited!.status).toBe(429);
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await limited!.json()) as any).errors[0].extensions.code).toBe('RATE_LIMITED');
+    const error = ((await limited!.json()) as any).errors[0];
+    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'RATE_LIMIT_PER_MINUTE' });
+    expect(error.message).toMatch(/^rate limit of 40 requests a minute \(RATE_LIMIT_PER_MINUTE\) reached; retry after \d+ s$/);
     // Another credential has its own budget.
     expect((await post({ query: '{ __typename }' })).status).toBe(200);
   });

@@ -57,6 +57,27 @@ export function definePostbackTests(stack: () => Stack): void {
       expect(JSON.stringify(listed)).not.toContain('signingSecret');
     });
 
+    it('an endpoint given by host name (http://localhost:<port>) receives its postbacks, not only IP literals', async () => {
+      const p = `/by-name-${uid()}`;
+      const byName = receiver.url(p).replace('//127.0.0.1:', '//localhost:');
+      expect(new URL(byName).hostname).toBe('localhost');
+      const created = (await ok(CREATE, { i: { url: byName, eventTypes: ['FIRST_DEPOSIT'] } })).createPostbackEndpoint;
+      const eventId = await track('FIRST_DEPOSIT');
+      const log = await waitFor('the delivery to be recorded', async () => {
+        const d = await ok(DELIVERIES, { id: created.endpoint.id });
+        const first = d.postbackEndpoint.deliveries.nodes.find((n: any) => n.attempt === 1);
+        return first && first.status !== 'PENDING' ? d.postbackEndpoint.deliveries.nodes : undefined;
+      }, [], 15_000);
+      // The first attempt itself succeeds: a lookup Node cannot use fails every attempt ("Invalid IP address").
+      expect(log.find((n: any) => n.attempt === 1)).toMatchObject({ status: 'SUCCEEDED', responseStatus: 200, error: null, event: { id: eventId } });
+      const got = receiver.at(p);
+      expect(got).toHaveLength(1);
+      expect(got[0].headers.host).toBe(new URL(byName).host);
+      expect(verifier()(created.signingSecret, got[0].headers, got[0].body)).toBe(true);
+      const test = (await ok(`mutation($id: ID!) { sendTestPostback(endpointId: $id) { status responseStatus error } }`, { id: created.endpoint.id })).sendTestPostback;
+      expect(test).toEqual({ status: 'SUCCEEDED', responseStatus: 200, error: null });
+    });
+
     it('a receiver failing twice then succeeding gets three attempts, with growing delays', async () => {
       const p = `/flaky-${uid()}`;
       receiver.plan(p, [500, 503, 200]);

@@ -4,12 +4,14 @@ import { collect, wsClient } from '../helpers/ws';
 import { sqlStatements } from '../helpers/metrics';
 import { createDatabase, describeWithPostgresAndRedis, dropRedisKeys, postgresUrl, redisUrl, uniquePrefix } from '../helpers/services';
 import { defineSliceTests } from './slice';
+import { defineGatewayHttpTests } from './gateway-http';
 import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
 import { defineMoneyHotfixTests } from './money-hotfixes';
 import { defineSubscriptionTests } from './subscriptions';
+import { defineSubgraphWebSocketTests } from './subgraph-websocket';
 import Redis from 'ioredis';
 
 
@@ -29,11 +31,14 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   }, 60_000);
 
   defineSliceTests(() => stack);
+  // The production layout allows no browser origin until CORS_ORIGINS says so.
+  defineGatewayHttpTests(() => stack, {});
   defineLinksTests(() => stack);
   defineEventsTests(() => stack);
   defineKycTests(() => stack);
   defineCommissionsTests(() => stack);
   defineSubscriptionTests(() => stack);
+  defineSubgraphWebSocketTests(() => stack);
   defineMoneyHotfixTests(() => stack);
 
   it('each subgraph serves its own Prometheus figures on /metrics, SQL statements of its database included', async () => {

@@ -258,10 +258,11 @@ describe('resolveAndCheck', () => {
     asked.length = 0;
   });
 
-  test('a public name is allowed and the first address returned', async () => {
+  test('a public name is allowed, every checked address returned, the first as address', async () => {
     await expect(resolveAndCheck(new URL('https://hooks.example.com/x'), SECURE, lookup)).resolves.toEqual({
       ok: true,
       address: '93.184.216.34',
+      addresses: ['93.184.216.34', '2606:2800:220:1::1'],
     });
     expect(asked).toEqual(['hooks.example.com']);
   });
@@ -274,6 +275,7 @@ describe('resolveAndCheck', () => {
     await expect(resolveAndCheck(new URL('http://internal.example.com/'), INSECURE, lookup)).resolves.toEqual({
       ok: true,
       address: '10.0.0.5',
+      addresses: ['10.0.0.5'],
     });
   });
 
@@ -296,6 +298,7 @@ describe('resolveAndCheck', () => {
     await expect(resolveAndCheck(new URL('http://loop.example.com/'), INSECURE, lookup)).resolves.toEqual({
       ok: true,
       address: '127.0.0.1',
+      addresses: ['127.0.0.1'],
     });
   });
 
@@ -336,6 +339,7 @@ describe('resolveAndCheck', () => {
     await expect(resolveAndCheck(new URL('https://93.184.216.34/'), SECURE, lookup)).resolves.toEqual({
       ok: true,
       address: '93.184.216.34',
+      addresses: ['93.184.216.34'],
     });
     await expect(resolveAndCheck(new URL('https://[::1]/'), SECURE, lookup)).resolves.toEqual({
       ok: false,
@@ -344,6 +348,7 @@ describe('resolveAndCheck', () => {
     await expect(resolveAndCheck(new URL('http://[::1]/'), INSECURE, lookup)).resolves.toEqual({
       ok: true,
       address: '::1',
+      addresses: ['::1'],
     });
     expect(asked).toEqual([]);
   });

@@ -6,6 +6,8 @@ import { OAuthClient } from '../db/oauth-client.entity';
 import { Tenant } from '../db/tenant.entity';
 
 export const KEY_PREFIX = 'rgk_';
+/** Ids of API keys (`key_<ulid>`); any other credential id behind a token is an OAuth client's. */
+export const API_KEY_ID_PREFIX = 'key_';
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -106,10 +108,11 @@ export class KeyStore {
     const hit = this.active.get(credentialId);
     if (hit && hit.until > now) return hit.ok;
     let ok = false;
-    if (credentialId.startsWith('key_')) {
+    if (credentialId.startsWith(API_KEY_ID_PREFIX)) {
       const k = await this.ds.getRepository(ApiKey).findOneBy({ id: credentialId });
       ok = !!k && k.tenantId === tenantId && !k.revokedAt && (!k.expiresAt || k.expiresAt.getTime() > now);
-    } else if (credentialId.startsWith('cli_')) {
+    } else {
+      // Clients have generated ids (cli_...) or ones their tenant chose (my_client).
       const c = await this.ds.getRepository(OAuthClient).findOneBy({ id: credentialId });
       ok = !!c && c.tenantId === tenantId && !c.revokedAt;
     }

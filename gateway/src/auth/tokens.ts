@@ -3,7 +3,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import { DataSource, IsNull } from 'typeorm';
 import { isScope, newId, Principal, Scope } from '../../../subgraphs/shared/src';
 import { OAuthClient } from '../db/oauth-client.entity';
-import { hashKey, KeyStore } from './key-store';
+import { API_KEY_ID_PREFIX, hashKey, KeyStore } from './key-store';
 
 const ISSUER = 'referral-gateway/oauth';
 const AUDIENCE = 'referral-gateway';
@@ -34,10 +34,18 @@ export class TokenService {
     this.key = new TextEncoder().encode(secret);
   }
 
+  /**
+   * A client id and secret of the tenant's choosing (a Track360 integration keeps its
+   * credentials), or generated ones. Only the secret's SHA-256 is stored.
+   */
   async createClient(opts: { tenantId: string; name: string; scopes: Scope[]; clientId?: string; clientSecret?: string }) {
+    const idProblem = opts.clientId === undefined ? null : clientIdProblem(opts.clientId);
+    if (idProblem) throw new Error(idProblem);
+    const secretProblem = opts.clientSecret === undefined ? null : clientSecretProblem(opts.clientSecret);
+    if (secretProblem) throw new Error(secretProblem);
     if (!(await this.keys.findTenant(opts.tenantId))) throw new Error(`no tenant ${opts.tenantId}`);
+    if (opts.clientId !== undefined && (await this.findClient(opts.clientId))) throw new Error(`client_id ${opts.clientId} is already taken; choose another`);
     const secret = opts.clientSecret ?? `cs_${randomBytes(32).toString('base64url')}`;
-    if (secret.length < 24) throw new Error('a client secret must be at least 24 characters');
     const client = this.ds.getRepository(OAuthClient).create({
       id: opts.clientId ?? newId('cli'),
       tenantId: opts.tenantId,
@@ -102,6 +110,24 @@ export class TokenService {
     if (typeof payload.pid === 'string') principal.partnerId = payload.pid;
     return principal;
   }
+}
+
+export const CLIENT_ID_RULE = '3-100 characters of A-Z a-z 0-9 _ . -, not starting with key_';
+export const CLIENT_SECRET_RULE = '24-256 printable ASCII characters without spaces';
+
+/**
+ * Why `id` cannot be a client_id, or null when it can. `key_` is reserved: a token names
+ * the credential behind it by id, and ids starting with it are API keys.
+ */
+export function clientIdProblem(id: string): string | null {
+  if (!/^[A-Za-z0-9_.-]{3,100}$/.test(id) || id.startsWith(API_KEY_ID_PREFIX)) return `client_id must be ${CLIENT_ID_RULE}; got ${JSON.stringify(id.length > 120 ? id.slice(0, 120) + '…' : id)}`;
+  return null;
+}
+
+/** Why `secret` cannot be a client_secret, or null when it can (never echoes the secret). */
+export function clientSecretProblem(secret: string): string | null {
+  if (!/^[\x21-\x7e]{24,256}$/.test(secret)) return `client_secret must be ${CLIENT_SECRET_RULE}; got ${secret.length} characters${/^[\x21-\x7e]*$/.test(secret) ? '' : ' including spaces or other characters'}`;
+  return null;
 }
 
 export const looksLikeJwt = (credential: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(credential);

@@ -9,6 +9,15 @@ import { TokenService } from '../auth/tokens';
 export const DEFAULT_PARTNER_SCOPES: Scope[] = ['links:read', 'links:write', 'events:read', 'kyc:read', 'commissions:read'];
 export const MAX_PARTNER_TOKEN_SECONDS = 3600;
 
+/** RFC 6749 2.3.1: Basic credentials are URL-encoded first; a malformed escape is taken literally. */
+function formDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function oauthError(res: express.Response, status: number, error: string, description: string) {
   if (status === 401) res.set('www-authenticate', 'Basic realm="referral-gateway"');
   res.status(status).set('cache-control', 'no-store').json({ error, error_description: description });
@@ -27,16 +36,21 @@ export function oauthRoutes(opts: { keys: KeyStore; tokens: TokenService; signer
     const body = (req.body ?? {}) as Record<string, string | undefined>;
     let clientId = body.client_id;
     let clientSecret = body.client_secret;
+    let rawSecret: string | undefined;
     const basic = /^Basic\s+(.+)$/i.exec(req.header('authorization') ?? '');
     if (basic) {
-      const [id, secret] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
-      clientId = decodeURIComponent(id ?? '');
-      clientSecret = decodeURIComponent(secret ?? '');
+      // RFC 7617: the user-id ends at the first colon; the password may hold more.
+      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      clientId = formDecode(colon < 0 ? decoded : decoded.slice(0, colon));
+      rawSecret = colon < 0 ? '' : decoded.slice(colon + 1);
+      clientSecret = formDecode(rawSecret);
     }
     if (!body.grant_type) return oauthError(res, 400, 'invalid_request', 'grant_type is required (client_credentials)');
     if (body.grant_type !== 'client_credentials') return oauthError(res, 400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
     if (!clientId || !clientSecret) return oauthError(res, 401, 'invalid_client', 'client_id and client_secret are required');
-    const client = await opts.tokens.verifyClient(clientId, clientSecret);
+    // Many clients put the secret in Basic without URL-encoding it: a secret holding % matches as sent, too.
+    const client = (await opts.tokens.verifyClient(clientId, clientSecret)) ?? (rawSecret && rawSecret !== clientSecret ? await opts.tokens.verifyClient(clientId, rawSecret) : null);
     if (!client) return oauthError(res, 401, 'invalid_client', 'unknown client, wrong secret, or revoked');
     const allowed = client.scopes.split(' ').filter(isScope);
     let scopes = allowed;

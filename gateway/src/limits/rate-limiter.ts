@@ -7,21 +7,38 @@ export interface Hit {
   remaining: number;
 }
 
-/** An admitted request counted, or the reason it is refused. */
-export interface Admission extends Hit {
-  /** True when refused because `guardKey` had reached its limit (nothing was counted). */
-  guarded: boolean;
+/** One budget a request draws on: `cost` units against `limit` a minute under `key`. */
+export interface Budget {
+  key: string;
+  cost: number;
+  limit: number;
 }
 
-/** Fixed one-minute windows per key; `cost` is how many units one request takes (bulk records count each). */
+/** A request admitted (every budget charged), or the reason it is refused (nothing charged). */
+export interface Admission {
+  allowed: boolean;
+  /** True when refused because `guardKey` had reached its limit. */
+  guarded: boolean;
+  /** Index of the first budget that could not take its cost; null unless refused by a budget. */
+  exhausted: number | null;
+  /** Seconds until the window resets (for Retry-After). */
+  retryAfter: number;
+  /** Units left in each budget after this request. */
+  remaining: number[];
+}
+
+/** Fixed one-minute windows per key. */
 export interface RateLimiter {
+  /** Counts `cost` against `key` whatever the outcome (failed sign-ins: each one counts). */
   hit(key: string, cost: number, limit: number): Promise<Hit>;
   /**
    * In one step (one Redis round trip): refuses when `guardKey` has already reached
-   * `guardLimit` in this window (an address with too many failed sign-ins), else counts
-   * `cost` against `key` and says whether that is within `limit`.
+   * `guardLimit` in this window (an address with too many failed sign-ins), or when any
+   * budget cannot take its cost; only a request that fits every budget is counted, so a
+   * refused one uses up nothing and a client that waits out Retry-After gets through.
+   * A budget of cost 0 is neither checked nor touched.
    */
-  admit(guardKey: string, guardLimit: number, key: string, cost: number, limit: number): Promise<Admission>;
+  admit(guardKey: string, guardLimit: number, budgets: Budget[]): Promise<Admission>;
 }
 
 const WINDOW_MS = 60_000;
@@ -29,6 +46,12 @@ const WINDOW_MS = 60_000;
 function windowOf(now: number) {
   const start = Math.floor(now / WINDOW_MS) * WINDOW_MS;
   return { start, retryAfter: Math.max(1, Math.ceil((start + WINDOW_MS - now) / 1000)) };
+}
+
+/** The first budget `counts` (this window's, before the request) leave no room for, or null. */
+function exhaustedBudget(budgets: Budget[], counts: number[]): number | null {
+  const i = budgets.findIndex((b, j) => b.cost > 0 && counts[j] + b.cost > b.limit);
+  return i < 0 ? null : i;
 }
 
 /** One process (the embedded default). */
@@ -53,26 +76,45 @@ export class MemoryRateLimiter implements RateLimiter {
     return { allowed: e.count <= limit, retryAfter: windowOf(now).retryAfter, remaining: Math.max(0, limit - e.count) };
   }
 
-  async admit(guardKey: string, guardLimit: number, key: string, cost: number, limit: number): Promise<Admission> {
+  async admit(guardKey: string, guardLimit: number, budgets: Budget[]): Promise<Admission> {
     const now = Date.now();
     const { retryAfter } = windowOf(now);
     const guard = this.entry(guardKey, now);
-    if (guard.count >= guardLimit) return { guarded: true, allowed: false, retryAfter, remaining: 0 };
-    const e = this.entry(key, now);
-    e.count += cost;
-    return { guarded: false, allowed: e.count <= limit, retryAfter, remaining: Math.max(0, limit - e.count) };
+    if (guard.count >= guardLimit) return { guarded: true, allowed: false, exhausted: null, retryAfter, remaining: budgets.map(() => 0) };
+    const entries = budgets.map((b) => this.entry(b.key, now));
+    const exhausted = exhaustedBudget(budgets, entries.map((e) => e.count));
+    if (exhausted === null) entries.forEach((e, i) => (e.count += budgets[i].cost));
+    return { guarded: false, allowed: exhausted === null, exhausted, retryAfter, remaining: entries.map((e, i) => Math.max(0, budgets[i].limit - e.count)) };
   }
 }
 
-/** KEYS: guard, counted; ARGV: guard limit, cost, expiry in ms. Returns [guarded 0/1, count]. */
+/**
+ * KEYS: the guard, then one key per budget; ARGV: guard limit, expiry in ms, then cost and
+ * limit of each budget. Returns [guarded 0/1, exhausted budget (1-based, 0 = none), count of
+ * each budget]. Every budget is read before any is counted: a refused request counts nothing.
+ */
 const ADMIT_SCRIPT = `
 local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
-if failures >= tonumber(ARGV[1]) then return {1, failures} end
-local count = redis.call('INCRBY', KEYS[2], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return {0, count}`;
+if failures >= tonumber(ARGV[1]) then return {1, 0} end
+local result = {0, 0}
+for b = 1, #KEYS - 1 do
+  local count = tonumber(redis.call('GET', KEYS[b + 1]) or '0')
+  local cost = tonumber(ARGV[2 * b + 1])
+  if result[2] == 0 and cost > 0 and count + cost > tonumber(ARGV[2 * b + 2]) then result[2] = b end
+  result[b + 2] = count
+end
+if result[2] == 0 then
+  for b = 1, #KEYS - 1 do
+    local cost = tonumber(ARGV[2 * b + 1])
+    if cost > 0 then
+      result[b + 2] = redis.call('INCRBY', KEYS[b + 1], cost)
+      redis.call('PEXPIRE', KEYS[b + 1], ARGV[2])
+    end
+  end
+end
+return result`;
 
-type AdmitCommand = (guard: string, key: string, guardLimit: number, cost: number, ttlMs: number) => Promise<[number, number]>;
+type AdmitCommand = (numberOfKeys: number, ...args: (string | number)[]) => Promise<number[]>;
 
 /** Shared by every gateway replica. */
 export class RedisRateLimiter implements RateLimiter {
@@ -82,10 +124,11 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
-    // EVALSHA after the first call: the script is sent once per connection.
-    if (!(redis as unknown as { rgwAdmit?: AdmitCommand }).rgwAdmit) redis.defineCommand('rgwAdmit', { numberOfKeys: 2, lua: ADMIT_SCRIPT });
-    const r = redis as unknown as { rgwAdmit: AdmitCommand };
-    this.admitCommand = (...args) => r.rgwAdmit(...args);
+    // EVALSHA after the first call: the script is sent once per connection. The number of
+    // keys (one per budget) is the command's first argument.
+    if (!(redis as unknown as { rgwAdmitBudgets?: AdmitCommand }).rgwAdmitBudgets) redis.defineCommand('rgwAdmitBudgets', { lua: ADMIT_SCRIPT });
+    const r = redis as unknown as { rgwAdmitBudgets: AdmitCommand };
+    this.admitCommand = (...args) => r.rgwAdmitBudgets(...args);
   }
 
   async hit(key: string, cost: number, limit: number): Promise<Hit> {
@@ -96,12 +139,19 @@ export class RedisRateLimiter implements RateLimiter {
     return { allowed: count <= limit, retryAfter, remaining: Math.max(0, limit - count) };
   }
 
-  async admit(guardKey: string, guardLimit: number, key: string, cost: number, limit: number): Promise<Admission> {
+  async admit(guardKey: string, guardLimit: number, budgets: Budget[]): Promise<Admission> {
     const now = Date.now();
     const { start, retryAfter } = windowOf(now);
-    const [guarded, count] = await this.admitCommand(`${this.prefix}rl:${guardKey}:${start}`, `${this.prefix}rl:${key}:${start}`, guardLimit, cost, WINDOW_MS * 2);
-    if (guarded) return { guarded: true, allowed: false, retryAfter, remaining: 0 };
-    return { guarded: false, allowed: count <= limit, retryAfter, remaining: Math.max(0, limit - count) };
+    const keys = [guardKey, ...budgets.map((b) => b.key)].map((k) => `${this.prefix}rl:${k}:${start}`);
+    const [guarded, exhausted, ...counts] = await this.admitCommand(keys.length, ...keys, guardLimit, WINDOW_MS * 2, ...budgets.flatMap((b) => [b.cost, b.limit]));
+    if (guarded) return { guarded: true, allowed: false, exhausted: null, retryAfter, remaining: budgets.map(() => 0) };
+    return {
+      guarded: false,
+      allowed: exhausted === 0,
+      exhausted: exhausted === 0 ? null : exhausted - 1,
+      retryAfter,
+      remaining: budgets.map((b, i) => Math.max(0, b.limit - (counts[i] ?? 0))),
+    };
   }
 }
 

@@ -7,12 +7,15 @@ import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { logger, Principal } from '../../../subgraphs/shared/src';
 import { GatewayContext, PrincipalSigner } from '../auth/principal-forwarding';
+import { DocumentLimits, documentLimitErrors } from '../limits/document-limits';
 import { SubscriptionPlanner } from './planner';
 import { UpstreamSubscriptions } from './upstream';
 
 export interface SubscriptionLimits {
   perConnection: number;
   perTenantConnections: number;
+  /** The HTTP endpoint's depth, alias and cost limits, applied to every subscription too. */
+  document: DocumentLimits;
 }
 
 export const metrics = {
@@ -106,6 +109,8 @@ export function serveSubscriptions(opts: {
         }
         const errors = validate(opts.planner.apiGraphQLSchema, document);
         if (errors.length) return errors;
+        const overLimits = documentLimitErrors(document, payload.variables, opts.limits.document);
+        if (overLimits.length) return overLimits;
         const op = getOperationAST(document, payload.operationName);
         if (!op || op.operation !== 'subscription') return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations with HTTP POST')];
         const principal = s.principal!;

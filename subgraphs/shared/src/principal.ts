@@ -103,6 +103,18 @@ export async function verifyPrincipalToken(token: string | undefined, keys: Sign
 }
 
 /**
+ * Verifies a principal token and records its id as used: null when the token is missing, altered, expired, signed
+ * by an unknown key or was used before (on HTTP or on a WebSocket: one guard for both). Tokens without an id
+ * (`reusable`) are not recorded; only a holder of the secret can make one, and it still expires.
+ */
+export async function acceptPrincipalToken(token: unknown, keys: SigningKey[], guard: ReplayGuard): Promise<VerifiedPrincipal | null> {
+  const verified = await verifyPrincipalToken(typeof token === 'string' ? token : undefined, keys);
+  if (!verified) return null;
+  if (verified.jti && !(await guard.firstUse(verified.jti, verified.expiresAt))) return null;
+  return verified;
+}
+
+/**
  * Remembers the ids of principal tokens already used until they expire, so a replayed
  * header is refused. In memory for one process; Redis (SET NX) when replicas share it.
  */

@@ -6,12 +6,12 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { register } from 'prom-client';
 import { closeServer, listen, urlFor } from './http-server';
 import { logger } from './logger';
-import { Principal, PRINCIPAL_HEADER, ReplayGuard, SigningKey, verifyPrincipal, verifyPrincipalToken } from './principal';
+import { acceptPrincipalToken, Principal, PRINCIPAL_HEADER, ReplayGuard, SigningKey, verifyPrincipalToken } from './principal';
 
 export interface RunningService {
   name: string;
@@ -41,18 +41,62 @@ export interface SubgraphServerOptions<C> {
   subscriptions?: boolean;
 }
 
+/** The error extensions clients see; anything else (an upstream response, a stack, serviceName) stays inside. */
+export const PUBLIC_ERROR_EXTENSIONS = ['code', 'param', 'reason', 'limit', 'retryAfter'] as const;
+
 /**
- * Errors that are not GraphQLErrors (a failed SQL statement, a bug) reach clients as
- * INTERNAL_SERVER_ERROR without their message: no stack traces or SQL leave the service.
+ * What leaves a service (the gateway and each subgraph) as an error:
+ *  - errors that are not GraphQLErrors (a failed SQL statement, a bug, a subgraph fetch that
+ *    failed) are INTERNAL_SERVER_ERROR without their message;
+ *  - a subgraph's HTTP refusal as @apollo/gateway reports it ("400: Bad Request" carrying
+ *    the subgraph's URL and response) is BAD_USER_INPUT with the subgraph's own message
+ *    when it was a 400, INTERNAL_SERVER_ERROR otherwise;
+ *  - only PUBLIC_ERROR_EXTENSIONS are kept.
+ * So no URL of a subgraph, upstream response, stack trace or SQL reaches a client.
  */
 export function formatError(name: string) {
   const log = logger(name);
+  const internal = (formatted: GraphQLFormattedError): GraphQLFormattedError => ({
+    message: 'Internal server error',
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const upstream = upstreamRefusal(formatted.extensions?.response);
+    if (upstream) {
+      log.warn({ status: upstream.status, url: upstream.url, upstream: upstream.message, path: formatted.path }, 'a subgraph refused a fetch');
+      if (upstream.status !== 400 || !upstream.message) return internal(formatted);
+      return {
+        message: upstream.message,
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: 'BAD_USER_INPUT', ...(upstream.param ? { param: upstream.param } : {}) },
+      };
+    }
     const original = unwrapResolverError(error);
-    if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
-    log.error({ err: original instanceof Error ? { message: original.message, stack: original.stack } : original, path: formatted.path }, 'unexpected error');
-    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    const ours = original instanceof GraphQLError && !(original.originalError && !(original.originalError instanceof GraphQLError));
+    if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && !ours) {
+      log.error({ err: original instanceof Error ? { message: original.message, stack: original.stack } : original, path: formatted.path }, 'unexpected error');
+      return internal(formatted);
+    }
+    const extensions: Record<string, unknown> = {};
+    for (const key of PUBLIC_ERROR_EXTENSIONS) if (formatted.extensions?.[key] !== undefined) extensions[key] = formatted.extensions[key];
+    return { ...formatted, extensions };
   };
+}
+
+/**
+ * The refusal in an error @apollo/gateway made of a subgraph's non-2xx answer
+ * (`extensions.response: { url, status, body }`), with the first GraphQL error message of
+ * its body when that says nothing of URLs.
+ */
+function upstreamRefusal(response: unknown): { status: number; url?: string; message?: string; param?: string } | null {
+  if (!response || typeof response !== 'object') return null;
+  const { status, url, body } = response as { status?: unknown; url?: unknown; body?: unknown };
+  if (typeof status !== 'number') return null;
+  const first = body && typeof body === 'object' && Array.isArray((body as { errors?: unknown }).errors) ? ((body as { errors: unknown[] }).errors[0] as { message?: unknown; extensions?: { param?: unknown } } | undefined) : undefined;
+  const message = typeof first?.message === 'string' && first.message && !/[a-z][a-z0-9+.-]*:\/\//i.test(first.message) ? first.message : undefined;
+  const param = typeof first?.extensions?.param === 'string' ? first.extensions.param : undefined;
+  return { status, url: typeof url === 'string' ? url : undefined, message, param };
 }
 
 export async function readinessReport(checks: Record<string, () => Promise<unknown>>): Promise<{ ok: boolean; checks: Record<string, string> }> {
@@ -173,27 +217,89 @@ export async function startSubgraphServer<C extends object>(opts: SubgraphServer
   };
 }
 
+/** setTimeout's longest delay; a later deadline is re-checked when this one fires. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
- * graphql-ws for a subgraph. Only the gateway connects: the connection carries a signed
- * principal, and so does every subscription (in `extensions.principal`), because one
- * upstream connection multiplexes the subscriptions of many callers.
+ * graphql-ws for a subgraph. Only the gateway connects, with signed principals that are
+ * single-use here exactly as on HTTP (the same replay guard: a token seen on either is
+ * refused on both), so one captured from the gateway's traffic opens nothing:
+ *  - `connection_init` carries one (`connectionParams.principal`); the connection lives
+ *    until it expires. The gateway renews it before then with a fresh one in a `ping`
+ *    payload (`{ principal }`, same tenant and partner); a connection not renewed in time
+ *    is closed with 4401, ending its subscriptions.
+ *  - every `subscribe` carries its own (`extensions.principal`), for the caller it serves:
+ *    one upstream connection multiplexes the subscriptions of many callers.
  */
 function serveSubscriptions<C extends object>(httpServer: http.Server, opts: SubgraphServerOptions<C>) {
+  const log = logger(opts.name);
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  interface Connection {
+    principal: Principal;
+    expiresAt: number;
+    timer?: NodeJS.Timeout;
+  }
+  const connections = new WeakMap<object, Connection>();
   const principals = new WeakMap<object, Map<string, Principal>>();
-  const cleanup = useServer(
+  const accept = (token: unknown) => acceptPrincipalToken(token, opts.signingKeys, opts.replayGuard);
+  const refuse = (socket: WebSocket, why: string) => socket.close(4401, `Unauthorized: ${why}`);
+  /** Closes the connection when its principal lapses; renewal moves the deadline. */
+  const expireAt = (socket: WebSocket, conn: Connection, expiresAt: number) => {
+    clearTimeout(conn.timer);
+    conn.expiresAt = expiresAt;
+    const check = () => {
+      const left = conn.expiresAt - Date.now();
+      if (left > 0) conn.timer = setTimeout(check, Math.min(left, MAX_TIMER_MS));
+      else {
+        log.info('closing a WebSocket whose principal expired unrenewed');
+        refuse(socket, 'the connection principal expired and was not renewed');
+      }
+    };
+    check();
+  };
+  const cleanup = useServer<Record<string, unknown>>(
     {
       schema: opts.schema,
-      onConnect: async (ctx) => !!(await verifyPrincipal(ctx.connectionParams?.principal as string | undefined, opts.signingKeys)),
+      onConnect: async (ctx) => {
+        const verified = await accept(ctx.connectionParams?.principal);
+        if (!verified) {
+          refuse(ctx.extra.socket, 'connection_init needs a valid, unused principal signed by the gateway (connectionParams.principal)');
+          return false;
+        }
+        const conn: Connection = { principal: verified.principal, expiresAt: verified.expiresAt };
+        connections.set(ctx, conn);
+        expireAt(ctx.extra.socket, conn, verified.expiresAt);
+        return true;
+      },
+      onPing: async (ctx, payload) => {
+        const conn = connections.get(ctx);
+        // A plain keep-alive ping renews nothing.
+        if (!conn || payload?.principal === undefined) return;
+        const verified = await accept(payload.principal);
+        if (!verified || verified.principal.tenantId !== conn.principal.tenantId || verified.principal.partnerId !== conn.principal.partnerId) {
+          log.warn('a WebSocket renewal carried an invalid, used or foreign principal: closing the connection');
+          refuse(ctx.extra.socket, 'the renewal needs a valid, unused principal for the same caller');
+          return;
+        }
+        expireAt(ctx.extra.socket, conn, Math.max(conn.expiresAt, verified.expiresAt));
+      },
       onSubscribe: async (ctx, id, payload) => {
-        const principal = await verifyPrincipal(payload.extensions?.principal as string | undefined, opts.signingKeys);
-        if (!principal) return [new GraphQLError('a subscription needs a principal signed by the gateway', { extensions: { code: 'UNAUTHENTICATED' } })];
+        const conn = connections.get(ctx);
+        if (!conn || conn.expiresAt <= Date.now()) {
+          refuse(ctx.extra.socket, 'the connection principal expired and was not renewed');
+          return [new GraphQLError('the connection principal expired', { extensions: { code: 'UNAUTHENTICATED' } })];
+        }
+        const verified = await accept(payload.extensions?.principal);
+        if (!verified) return [new GraphQLError('a subscription needs its own valid, unused principal signed by the gateway (extensions.principal)', { extensions: { code: 'UNAUTHENTICATED' } })];
         if (!principals.has(ctx)) principals.set(ctx, new Map());
-        principals.get(ctx)!.set(id, principal);
+        principals.get(ctx)!.set(id, verified.principal);
       },
       context: (ctx, id) => opts.context(principals.get(ctx)!.get(id)!),
       onComplete: (ctx, id) => {
         principals.get(ctx)?.delete(id);
+      },
+      onClose: (ctx) => {
+        clearTimeout(connections.get(ctx)?.timer);
       },
       isProd: opts.production,
     },

@@ -1,5 +1,5 @@
-import { promises as dns } from 'node:dns';
-import { isIP } from 'node:net';
+import { promises as dns, LookupAddress, LookupOptions } from 'node:dns';
+import { isIP, LookupFunction } from 'node:net';
 import { badInput } from '../../../shared/src/errors';
 
 /**
@@ -12,8 +12,8 @@ import { badInput } from '../../../shared/src/errors';
  *    well-known internal host names. No DNS here: a name's answer can change after registration.
  *  - `resolveAndCheck` runs before every delivery: it resolves the name, refuses if ANY answer is refused (a
  *    rebinding name that answers both a public and a private address must not win by luck), and hands back the
- *    address the caller must connect to, so the socket goes to the address that was checked rather than to a
- *    second, possibly different, resolution.
+ *    addresses the caller may connect to, so the socket goes to an address that was checked rather than to a
+ *    second, possibly different, resolution (`pinnedLookup` hands them to Node's connect in place of DNS).
  */
 
 export interface TargetPolicy {
@@ -242,19 +242,19 @@ export function validateTargetUrl(url: string, policy: TargetPolicy, param = 'in
 const defaultLookup: LookupFn = (host) => dns.lookup(host, { all: true });
 
 /**
- * Resolves the URL's host and checks every answer. On success the caller must connect to `address` (with the URL's
- * host name kept for TLS SNI and the Host header); on refusal `reason` is a sentence fragment for the delivery log:
- * "resolves to 10.0.0.5, a private address".
+ * Resolves the URL's host and checks every answer. On success the caller must connect to one of `addresses` (all
+ * checked; `address` is the first), keeping the URL's host name for TLS SNI and the Host header; on refusal `reason`
+ * is a sentence fragment for the delivery log: "resolves to 10.0.0.5, a private address".
  */
 export async function resolveAndCheck(
   url: URL,
   policy: TargetPolicy,
   lookup: LookupFn = defaultLookup,
-): Promise<{ ok: true; address: string } | { ok: false; reason: string }> {
+): Promise<{ ok: true; address: string; addresses: string[] } | { ok: false; reason: string }> {
   const host = bareHost(url);
   if (isIP(host)) {
     const refusal = addressRefusal(host, policy);
-    return refusal ? { ok: false, reason: `${host} is ${refusal}` } : { ok: true, address: host };
+    return refusal ? { ok: false, reason: `${host} is ${refusal}` } : { ok: true, address: host, addresses: [host] };
   }
   // Re-checked here as well as at registration: the policy may have changed since (allowInsecure switched off).
   const nameClass = hostNameClass(host);
@@ -274,5 +274,30 @@ export async function resolveAndCheck(
     const refusal = addressRefusal(address, policy);
     if (refusal) return { ok: false, reason: `resolves to ${address}, ${refusal}` };
   }
-  return { ok: true, address: answers[0].address };
+  const addresses = [...new Set(answers.map((a) => a.address))];
+  return { ok: true, address: addresses[0], addresses };
+}
+
+/**
+ * A `lookup` for `http.request` / `net.connect` that answers only the addresses `resolveAndCheck` checked, so the
+ * socket cannot reach a second, different DNS answer. It keeps Node's lookup contract: with `options.all` (what
+ * Node 20's connect asks for, because it tries IPv6 and IPv4 in turn: autoSelectFamily) the callback gets a list
+ * `[{ address, family }]`; without it, one `address, family`. Answering one address to an `all` request makes
+ * Node fail with "Invalid IP address: undefined". Node never calls it for an IP-literal host (nothing to resolve).
+ */
+export function pinnedLookup(addresses: readonly string[]): LookupFunction {
+  const pinned: LookupAddress[] = addresses.map((address) => ({ address, family: isIP(address) }));
+  return (hostname: string, options: LookupOptions, callback) => {
+    const family = options?.family === 'IPv4' ? 4 : options?.family === 'IPv6' ? 6 : (options?.family ?? 0);
+    const usable = family === 4 || family === 6 ? pinned.filter((a) => a.family === family) : pinned;
+    if (usable.length === 0) {
+      const err: NodeJS.ErrnoException = new Error(`${hostname} has no checked IPv${family} address`);
+      err.code = 'ENOTFOUND';
+      process.nextTick(callback, err, options?.all ? [] : '', undefined);
+      return;
+    }
+    // Asynchronous like dns.lookup: net sets up its handlers after calling lookup.
+    if (options?.all) process.nextTick(callback, null, usable.map((a) => ({ ...a })));
+    else process.nextTick(callback, null, usable[0].address, usable[0].family);
+  };
 }

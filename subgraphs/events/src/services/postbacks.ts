@@ -1,8 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { isPostgres, logger, Logger, newId, openSecret, transaction } from '../../../shared/src';
-import { resolveAndCheck } from '../domain/postback-target';
+import { pinnedLookup, resolveAndCheck } from '../domain/postback-target';
 import { nextAttemptDelayMs } from '../domain/retry-schedule';
 import { webhookHeaders } from '../domain/webhook-signature';
 import { DeliveryStatus, PostbackDelivery, PostbackEndpoint } from '../entities/postback.entity';
@@ -190,18 +191,21 @@ export class PostbackWorker {
     const headers = webhookHeaders(secrets, d.messageId, d.body);
     return new Promise<Outcome>((resolve) => {
       const client = url.protocol === 'https:' ? https : http;
+      const host = url.hostname.replace(/^\[|\]$/g, '');
       const req = client.request(
         {
           protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ''),
+          hostname: host,
           port: url.port || undefined,
           path: `${url.pathname}${url.search}`,
           method: 'POST',
           headers: { ...headers, 'content-length': Buffer.byteLength(d.body) },
-          // Connect to the address that was checked, not to a second DNS answer.
-          lookup: (_host: string, _opts: unknown, cb: (err: Error | null, address: string, family: number) => void) =>
-            cb(null, target.address, target.address.includes(':') ? 6 : 4),
-          servername: url.hostname,
+          // Connect to an address that was checked, not to a second DNS answer (http: and https: alike). No agent:
+          // a pooled keep-alive socket would go to whatever address an earlier delivery checked.
+          lookup: pinnedLookup(target.addresses),
+          agent: false,
+          // SNI carries host names only; for an IP literal there is none to send.
+          servername: isIP(host) ? undefined : host,
           timeout: this.config.postbacks.timeoutMs,
         },
         (res) => {
