@@ -4,7 +4,7 @@ import { Client } from 'graphql-ws';
 import { Principal, signingKey, signPrincipal } from '../../subgraphs/shared/src/principal';
 import { UpstreamSubscriptions } from '../../gateway/src/subscriptions/upstream';
 import { Stack, waitFor } from '../helpers/harness';
-import { Received, wsClient } from '../helpers/ws';
+import { collect, Received, wsClient } from '../helpers/ws';
 
 const uid = () => randomBytes(4).toString('hex');
 /** What the gateway's upstream subscription asks the events subgraph for, with the trader's email. */
@@ -30,23 +30,7 @@ export function defineSubgraphWebSocketTests(stack: () => Stack): void {
     return { client, closed, outcome };
   }
 
-  function subscribe(client: Client, principal: string | undefined) {
-    const messages: Received[] = [];
-    let error: unknown = null;
-    let done = false;
-    const unsubscribe = client.subscribe(
-      { query: SUB, ...(principal ? { extensions: { principal } } : {}) },
-      {
-        next: (m) => messages.push(m as Received),
-        error: (e) => {
-          error = e;
-          done = true;
-        },
-        complete: () => (done = true),
-      },
-    );
-    return { messages, unsubscribe, isDone: () => done, error: () => error };
-  }
+  const subscribe = (client: Client, principal: string | undefined) => collect(client, SUB, {}, principal ? { principal } : undefined);
 
   const postToEvents = (principal: string) =>
     fetch(eventsUrl(), { method: 'POST', headers: { 'content-type': 'application/json', 'x-gateway-principal': principal }, body: JSON.stringify({ query: '{ __typename }' }) });

@@ -23,12 +23,12 @@ export function wsClient(gatewayUrl: string, connectionParams: Record<string, un
   return { client, closed };
 }
 
-export function collect(client: Client, query: string, variables: Record<string, unknown> = {}) {
+export function collect(client: Client, query: string, variables: Record<string, unknown> = {}, extensions?: Record<string, unknown>) {
   const messages: Received[] = [];
   let done = false;
   let error: unknown = null;
   const unsubscribe = client.subscribe(
-    { query, variables },
+    { query, variables, ...(extensions ? { extensions } : {}) },
     {
       next: (m) => messages.push(m as Received),
       error: (e) => {
