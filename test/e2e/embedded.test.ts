@@ -11,6 +11,7 @@ import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
 import { defineMoneyHotfixTests } from './money-hotfixes';
+import { defineForexFirstsTests } from './forex-firsts';
 import { defineSubscriptionTests } from './subscriptions';
 import { defineSubgraphWebSocketTests } from './subgraph-websocket';
 import { definePostbackTests } from './postbacks';
@@ -35,6 +36,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineSubgraphWebSocketTests(() => stack);
   definePostbackTests(() => stack);
   defineMoneyHotfixTests(() => stack);
+  defineForexFirstsTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

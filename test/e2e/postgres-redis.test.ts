@@ -10,6 +10,7 @@ import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
 import { defineMoneyHotfixTests } from './money-hotfixes';
+import { defineForexFirstsTests } from './forex-firsts';
 import { defineSubscriptionTests } from './subscriptions';
 import { defineSubgraphWebSocketTests } from './subgraph-websocket';
 import Redis from 'ioredis';
@@ -40,6 +41,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineSubscriptionTests(() => stack);
   defineSubgraphWebSocketTests(() => stack);
   defineMoneyHotfixTests(() => stack);
+  defineForexFirstsTests(() => stack);
 
   it('each subgraph serves its own Prometheus figures on /metrics, SQL statements of its database included', async () => {
     for (const [name, url] of Object.entries(stack.subgraphUrls)) {

@@ -2,6 +2,7 @@ import { EventType, Fact, SubgraphRuntime } from '../../../shared/src';
 import { PartnerRef } from '../entities/plan.entity';
 import { applyEvent, applySource, planFor } from '../services/engine';
 import { CommissionsDeps } from '../services/deps';
+import { startCorrectionConsumer } from './corrections';
 
 interface EventRecorded {
   event: { id: string; eventType: EventType; amount: string | null; currency: string | null; isDuplicate: boolean; timestamp: string; productId: string | null; partnerId: string | null; traderId: string | null };
@@ -24,6 +25,7 @@ interface KycApproved {
  */
 export function startConsumers(runtime: SubgraphRuntime, deps: CommissionsDeps): void {
   const outbox = runtime.outbox;
+  startCorrectionConsumer(runtime);
   runtime.consume({
     group: 'commissions.partners',
     types: ['partner.changed'],

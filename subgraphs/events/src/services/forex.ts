@@ -18,8 +18,9 @@ import { ForexTransaction, TradingActivityDay } from '../entities/forex.entity';
 import { PartnerRef } from '../entities/referral-code-owner.entity';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { Trader } from '../entities/trader.entity';
+import { CurrentFirst, directedAmount, placeDeposit, placeTradingDay } from '../domain/firsts';
 import { EventsDeps } from './deps';
-import { recordEvent } from './track-event';
+import { eventFact, recordEvent } from './track-event';
 
 export interface BulkResult {
   accepted: number;
@@ -140,17 +141,15 @@ export async function upsertForexTransactions(deps: EventsDeps, tenantId: string
     const { traders, known } = await tradersFor(m, tenantId, valid, rejected);
     const repo = m.getRepository(ForexTransaction);
     const existing = new Map((await findIn(m, ForexTransaction, tenantId, 'transactionId', known.map((v) => v.record.transactionId))).map((t) => [t.transactionId, t]));
-    const firstDeposit = new Set(
-      (await findIn(m, ReferralEvent, tenantId, 'traderId', [...new Set(known.map((v) => traders.get(v.record.customerId)!.id))]))
-        .filter((e) => e.eventType === EventType.FIRST_DEPOSIT)
-        .map((e) => e.traderId!),
-    );
+    const firstDeposit = await currentFirsts(m, tenantId, known.map((v) => traders.get(v.record.customerId)!.id), EventType.FIRST_DEPOSIT);
     let created = 0;
     let updated = 0;
     for (const { record: r } of known) {
       const trader = traders.get(r.customerId)!;
       const prev = existing.get(r.transactionId) ?? null;
-      const derive = deriveTransactionEvents(prev && { transactionType: prev.transactionType, status: prev.status, derived: prev.derived as never }, r, firstDeposit.has(trader.id));
+      // By date, not arrival: a back-filled deposit dated before the current first takes its place.
+      const placement = placeDeposit(firstDeposit.get(trader.id) ?? null, r.transactionDate);
+      const derive = deriveTransactionEvents(prev && { transactionType: prev.transactionType, status: prev.status, derived: prev.derived as never }, r, placement.label === 'RECURRING_DEPOSIT');
       const now = new Date();
       const row: ForexTransaction = Object.assign(prev ?? repo.create({ id: newId('txn'), tenantId, createdAt: now, derived: [] }), {
         transactionId: r.transactionId,
@@ -172,13 +171,16 @@ export async function upsertForexTransactions(deps: EventsDeps, tenantId: string
       if (prev) updated++;
       else created++;
       for (const type of derive) {
-        await recordEvent(
+        if (type === 'FIRST_DEPOSIT' && placement.demote) {
+          await correctEvent(m, emit, tenantId, placement.demote, { eventType: EventType.RECURRING_DEPOSIT, isConversion: false }, `deposit ${r.transactionId} dated ${r.transactionDate.toISOString()} is earlier: it is the first deposit`);
+        }
+        const event = await recordEvent(
           m,
           emit,
           tenantId,
           {
             eventType: EventType[type],
-            amount: money(r.amountCurrency, r.currency),
+            amount: money(directedAmount(r.transactionType, r.amountCurrency), r.currency),
             currency: r.currency,
             paymentMethod: r.transactionSubtype,
             externalCustomerId: r.customerId,
@@ -186,7 +188,7 @@ export async function upsertForexTransactions(deps: EventsDeps, tenantId: string
           },
           { source: 'forex', trader, idempotencyKey: `forex:${r.transactionId}:${type}`, clickIdSecrets: deps.config.clickIdSecrets },
         );
-        if (type === 'FIRST_DEPOSIT') firstDeposit.add(trader.id);
+        if (type === 'FIRST_DEPOSIT') firstDeposit.set(trader.id, { eventId: event.id, occurredAt: event.occurredAt });
       }
     }
     return { accepted: known.length, created, updated, rejected: sortRejected(rejected) };
@@ -204,11 +206,7 @@ export async function upsertTradingActivity(deps: EventsDeps, tenantId: string, 
   return deps.outbox.transaction(async (m, emit) => {
     const { traders, known } = await tradersFor(m, tenantId, valid, rejected);
     const repo = m.getRepository(TradingActivityDay);
-    const traded = new Set(
-      (await findIn(m, ReferralEvent, tenantId, 'traderId', [...new Set(known.map((v) => traders.get(v.record.customerId)!.id))]))
-        .filter((e) => e.eventType === EventType.FIRST_TRADE)
-        .map((e) => e.traderId!),
-    );
+    const firstTrade = await currentFirsts(m, tenantId, known.map((v) => traders.get(v.record.customerId)!.id), EventType.FIRST_TRADE);
     let created = 0;
     let updated = 0;
     for (const { record: a } of known) {
@@ -231,19 +229,52 @@ export async function upsertTradingActivity(deps: EventsDeps, tenantId: string, 
       if (prev) updated++;
       else created++;
       if (delta.changed) emitActivity(emit, tenantId, trader, a, delta);
-      if (!traded.has(trader.id) && Number(a.lotsTraded) > 0) {
-        await recordEvent(
+      // By trading day, not arrival: a back-filled earlier day moves the first trade to it.
+      const day = new Date(`${a.date}T00:00:00.000Z`);
+      const placement = placeTradingDay(firstTrade.get(trader.id) ?? null, day, a.lotsTraded);
+      if (placement.action === 'record') {
+        const event = await recordEvent(
           m,
           emit,
           tenantId,
-          { eventType: EventType.FIRST_TRADE, externalCustomerId: a.customerId, occurredAt: new Date(`${a.date}T00:00:00.000Z`), productId: a.instrument },
+          // The instrument is not a product: FIRST_TRADE carries no productId (a product plan must not pay it).
+          { eventType: EventType.FIRST_TRADE, externalCustomerId: a.customerId, occurredAt: day },
           { source: 'forex', trader, idempotencyKey: `forex:first_trade:${trader.id}`, clickIdSecrets: deps.config.clickIdSecrets },
         );
-        traded.add(trader.id);
+        firstTrade.set(trader.id, { eventId: event.id, occurredAt: day });
+      } else if (placement.action === 'move') {
+        await correctEvent(m, emit, tenantId, placement.eventId, { occurredAt: day }, `trading day ${a.date} (${a.instrument}) is earlier: it is the first trade`);
+        firstTrade.set(trader.id, { eventId: placement.eventId, occurredAt: day });
       }
     }
     return { accepted: known.length, created, updated, rejected: sortRejected(rejected) };
   });
+}
+
+/** Each trader's current FIRST_DEPOSIT or FIRST_TRADE event and the date it carries. */
+async function currentFirsts(m: EntityManager, tenantId: string, traderIds: string[], type: EventType): Promise<Map<string, CurrentFirst>> {
+  const out = new Map<string, CurrentFirst>();
+  for (const e of await findIn(m, ReferralEvent, tenantId, 'traderId', traderIds)) {
+    if (e.eventType !== type) continue;
+    const known = out.get(e.traderId!);
+    if (!known || e.occurredAt < known.occurredAt) out.set(e.traderId!, { eventId: e.id, occurredAt: e.occurredAt });
+  }
+  return out;
+}
+
+/**
+ * Corrects a stored event (its label or its date) and publishes `referral_event.corrected`
+ * with the event as it now is and what it was, in the caller's transaction: commissions
+ * moves the money (a deposit that stops being the first loses its CPA).
+ */
+async function correctEvent(m: EntityManager, emit: Emit, tenantId: string, eventId: string, patch: Partial<ReferralEvent>, reason: string): Promise<void> {
+  const repo = m.getRepository(ReferralEvent);
+  const event = await repo.findOneByOrFail({ tenantId, id: eventId });
+  const previous = { eventType: event.eventType, isConversion: event.isConversion, timestamp: event.occurredAt.toISOString() };
+  await repo.update({ id: eventId }, patch);
+  Object.assign(event, patch);
+  const trader = event.traderId ? await m.getRepository(Trader).findOneBy({ id: event.traderId }) : null;
+  emit('referral_event.corrected', tenantId, { ...eventFact(event, trader), previous, reason });
 }
 
 function emitActivity(emit: Emit, tenantId: string, trader: Trader, a: TradingActivityInput & { date: string }, delta: { lots: string; spreadCost: string; commission: string }) {
