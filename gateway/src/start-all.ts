@@ -71,8 +71,12 @@ export async function startAll(environment: Record<string, string | undefined>):
     }
     running.push(infra);
     // Subgraphs take their ports from *_PORT; the gateway is told where they really are (PORT=0 works).
-    const subgraphs = await Promise.all([startLinks(links, shared), startEvents(events, shared), startKyc(kyc, shared), startCommissions(commissions, shared)]);
-    running.push(...subgraphs);
+    // Links first: kyc reserves its codes in links (the tenant's one code namespace), at its real port.
+    const linksService = await startLinks(links, shared);
+    running.push(linksService);
+    const others = await Promise.all([startEvents(events, shared), startKyc({ ...kyc, linksUrl: linksService.url }, shared), startCommissions(commissions, shared)]);
+    running.push(...others);
+    const subgraphs = [linksService, ...others];
     const [l, e, k, c] = subgraphs;
     const gateway = await startGateway({ ...gatewayConfig, subgraphUrls: { links: l.url, events: e.url, kyc: k.url, commissions: c.url } });
     running.push(gateway);

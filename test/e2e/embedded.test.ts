@@ -10,11 +10,19 @@ import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
+import { defineCommissionsCoreTests } from './commissions-core';
+import { defineCurrencyTests } from './currency';
 import { defineMoneyHotfixTests } from './money-hotfixes';
+import { defineCodeNamespaceTests } from './code-namespace';
 import { defineForexFirstsTests } from './forex-firsts';
+import { defineRuleConditionsTests } from './rule-conditions';
+import { defineProductTests } from './products';
+import { defineAttributionTimingTests } from './attribution-timing';
 import { defineSubscriptionTests } from './subscriptions';
 import { defineSubgraphWebSocketTests } from './subgraph-websocket';
 import { definePostbackTests } from './postbacks';
+import { defineCommissionChangeTests } from './commission-changes';
+import { defineReadOnlyTests } from './read-only';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -35,8 +43,16 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineSubscriptionTests(() => stack);
   defineSubgraphWebSocketTests(() => stack);
   definePostbackTests(() => stack);
+  defineCommissionChangeTests(() => stack);
   defineMoneyHotfixTests(() => stack);
+  defineCodeNamespaceTests(() => stack);
   defineForexFirstsTests(() => stack);
+  defineRuleConditionsTests(() => stack);
+  defineProductTests(() => stack);
+  defineAttributionTimingTests(() => stack, { embedded: true });
+  defineReadOnlyTests(() => stack);
+  defineCommissionsCoreTests(() => stack);
+  defineCurrencyTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

@@ -111,5 +111,21 @@ export function defineForexFirstsTests(stack: () => Stack): void {
       }, [], 15_000);
       expect(cs.map((c: any) => [c.kind, c.amount]).sort()).toEqual([['CPA', '100.00'], ['REVSHARE', '100.00']]);
     });
+
+    it('a reversed deposit derives a CHARGEBACK that names the deposit (refundOf) and reverses its commissions', async () => {
+      const { customerId, traderId } = await customer();
+      const dep = { transactionId: `dep_${uid()}`, customerId, transactionType: 'deposit', amountCurrency: '400.00', currency: 'USD', transactionDate: '2026-11-10T10:00:00Z', status: 'approved' };
+      await ok(UPSERT_TXN, { r: [dep] });
+      const [deposit] = await events(traderId);
+      await waitFor('the deposit commissions', async () => ((await commissions()).filter((c: any) => c.event?.id === deposit.id).length === 2 ? true : undefined), [], 15_000);
+      await ok(UPSERT_TXN, { r: [{ ...dep, status: 'reversed', amountCurrency: '450.00' }] });
+      const chargeback = (await ok(`query($t: ID) { events(first: 5, filter: { traderId: $t, eventType: CHARGEBACK }) { nodes { amount refundOf } } }`, { t: traderId })).events.nodes[0];
+      expect(chargeback).toEqual({ amount: '400.00', refundOf: deposit.id });
+      const reversed = await waitFor('the deposit commissions reversed', async () => {
+        const rows = (await commissions()).filter((c: any) => c.event?.id === deposit.id);
+        return rows.every((c: any) => c.status === 'REVERSED') ? rows : undefined;
+      }, [], 15_000);
+      expect(reversed.map((c: any) => [c.kind, c.amount]).sort()).toEqual([['CPA', '100.00'], ['REVSHARE', '40.00']]);
+    });
   });
 }

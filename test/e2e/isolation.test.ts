@@ -69,6 +69,7 @@ describe('isolation matrix: tenant A never reaches tenant B', () => {
     b.endpoint = ep;
     b.delivery = (await gb(`mutation($e: ID!) { sendTestPostback(endpointId: $e) { id } }`, { e: ep })).sendTestPostback.id;
     await gb(`mutation { upsertForexCustomers(records: [{ customerId: "b-cust2", signupDate: "2026-01-01T00:00:00Z", affiliateId: "b-owner", trackingData: "t" }]) { accepted } }`);
+    b.product = (await gb(`mutation { createProduct(input: { id: "b_secret_product", name: "B secret product" }) { id } }`)).createProduct.id;
   }, 120_000);
 
   afterAll(async () => {
@@ -89,6 +90,7 @@ describe('isolation matrix: tenant A never reaches tenant B', () => {
     PostbackEndpointSecretPayload: 'endpoint',
     DeletePayload: 'endpoint',
     PostbackDelivery: 'delivery',
+    Product: 'product',
   };
   const byName: Record<string, keyof Fixture> = {
     partnerId: 'partner',
@@ -231,7 +233,7 @@ describe('isolation matrix: tenant A never reaches tenant B', () => {
         return r.body.errors ? undefined : true;
       }, [], 15_000);
       const ev = (await ga(`mutation($c: String) { trackEvent(input: { eventType: FIRST_DEPOSIT, clickId: $c, email: "other-trader@x.io", amount: "100", currency: "USD" }) { id trader { id } commissions { id } } }`, { c: other.click })).trackEvent;
-      Object.assign(other, { event: ev.id, trader: ev.trader.id, commission: ev.commissions[0].id, code: 'othersecret', kyc: 'kyc_00000000000000000000000000', endpoint: 'pbe_00000000000000000000000000', delivery: 'pbd_00000000000000000000000000' });
+      Object.assign(other, { event: ev.id, trader: ev.trader.id, commission: ev.commissions[0].id, code: 'othersecret', product: 'no_such_product', kyc: 'kyc_00000000000000000000000000', endpoint: 'pbe_00000000000000000000000000', delivery: 'pbd_00000000000000000000000000' });
       const minted = await fetch(`${stack.origin}/oauth/partner-token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },

@@ -9,10 +9,18 @@ import { defineLinksTests } from './links';
 import { defineEventsTests } from './events';
 import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
+import { defineCommissionsCoreTests } from './commissions-core';
+import { defineCurrencyTests } from './currency';
 import { defineMoneyHotfixTests } from './money-hotfixes';
+import { defineCodeNamespaceTests } from './code-namespace';
 import { defineForexFirstsTests } from './forex-firsts';
+import { defineRuleConditionsTests } from './rule-conditions';
+import { defineProductTests } from './products';
+import { defineAttributionTimingTests } from './attribution-timing';
 import { defineSubscriptionTests } from './subscriptions';
 import { defineSubgraphWebSocketTests } from './subgraph-websocket';
+import { defineCommissionChangeTests } from './commission-changes';
+import { defineReadOnlyTests } from './read-only';
 import Redis from 'ioredis';
 
 
@@ -40,8 +48,16 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineCommissionsTests(() => stack);
   defineSubscriptionTests(() => stack);
   defineSubgraphWebSocketTests(() => stack);
+  defineCommissionChangeTests(() => stack);
   defineMoneyHotfixTests(() => stack);
+  defineCodeNamespaceTests(() => stack);
   defineForexFirstsTests(() => stack);
+  defineRuleConditionsTests(() => stack);
+  defineProductTests(() => stack);
+  defineAttributionTimingTests(() => stack, { distributed: true });
+  defineReadOnlyTests(() => stack);
+  defineCommissionsCoreTests(() => stack);
+  defineCurrencyTests(() => stack);
 
   it('each subgraph serves its own Prometheus figures on /metrics, SQL statements of its database included', async () => {
     for (const [name, url] of Object.entries(stack.subgraphUrls)) {

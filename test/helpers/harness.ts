@@ -237,6 +237,8 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
     HOST: '127.0.0.1',
     OUTBOX_POLL_MS: '100',
     RATE_LIMIT_PER_MINUTE: '10000000',
+    // kyc reserves its codes in links (the tenant's one code namespace).
+    LINKS_URL: `http://127.0.0.1:${subgraphPorts[0]}/graphql`,
   };
   const names = ['links', 'events', 'kyc', 'commissions'] as const;
   const ports = Object.fromEntries(names.map((n, i) => [n, subgraphPorts[i]] as const)) as Record<(typeof names)[number], number>;

@@ -1,5 +1,5 @@
 import { EventType } from '../../subgraphs/shared/src/event-type';
-import { addDays, CommissionDraft, computeCommissions, ComputeResult, Plan, Rule, Source } from '../../subgraphs/commissions/src/domain/compute';
+import { addDays, CommissionDraft, computeCommissions, ComputeResult, holdEnd, Plan, Rule, Source } from '../../subgraphs/commissions/src/domain/compute';
 import { fxTable } from '../../subgraphs/commissions/src/domain/fx';
 
 const NO_FX = fxTable({});
@@ -41,7 +41,7 @@ describe('CPA', () => {
     const r = computeCommissions(event(EventType.FIRST_DEPOSIT, '200.00'), cpa, ['ib_1'], NO_FX);
     expect(r).toEqual({
       drafts: [
-        { partnerId: 'ib_1', tier: 0, kind: 'CPA', ruleIndex: 0, baseAmount: '200', amount: '100.00', currency: 'USD', fxRate: null, holdUntil: '2026-06-28' },
+        { partnerId: 'ib_1', tier: 0, kind: 'CPA', ruleIndex: 0, baseAmount: '200', amount: '100.00', currency: 'USD', fxRate: null, dueAt: new Date('2026-06-28T10:00:00Z'), holdUntil: '2026-06-28' },
       ],
       skipped: [],
     });
@@ -149,6 +149,7 @@ describe('REVSHARE', () => {
       amount: '20.00',
       currency: 'USD',
       fxRate: null,
+      dueAt: new Date('2026-06-28T10:00:00Z'),
       holdUntil: '2026-06-28',
     });
   });
@@ -201,11 +202,12 @@ describe('REVSHARE', () => {
     expect(d).toMatchObject({ baseAmount: '92.165898617511520737', amount: '9.22', currency: 'EUR', fxRate: '0.92165898617511520737' });
   });
 
-  it('skips with a reason when the pair is unknown, and never chains through a third currency', () => {
+  it('holds the share FX_PENDING in the payment currency when the pair is unknown, and never chains through a third currency', () => {
     // EUR:USD and GBP:USD are known; EUR -> GBP would need a guess through USD.
     const gbpPlan = plan([rule('REVSHARE', { percentage: '10' })], 'GBP');
     const r = computeCommissions(event(EventType.FIRST_DEPOSIT, '100', 'EUR'), gbpPlan, ['ib_1'], FX);
-    expect(r).toEqual({ drafts: [], skipped: [{ ruleIndex: 0, reason: 'no FX rate from EUR to GBP' }] });
+    expect(r.skipped).toEqual([]);
+    expect(r.drafts.map((d) => [d.amount, d.currency, d.settlementCurrency, d.fxRate, d.baseAmount])).toEqual([['10.00', 'EUR', 'GBP', null, '100']]);
   });
 });
 
@@ -255,6 +257,7 @@ describe('LOT_REBATE', () => {
       amount: '62.50',
       currency: 'USD',
       fxRate: null,
+      dueAt: new Date('2026-03-29T00:00:00Z'),
       holdUntil: '2026-03-29',
     });
   });
@@ -265,7 +268,7 @@ describe('LOT_REBATE', () => {
 
   it('handles fractional per-lot rates exactly', () => {
     const micro = plan([rule('LOT_REBATE', { perLot: '0.015' })]);
-    expect(amounts(computeCommissions(trading('0.01'), micro, ['ib_1'], NO_FX))).toEqual(['0.00']); // 0.00015
+    expect(amounts(computeCommissions(trading('0.01'), micro, ['ib_1'], NO_FX))).toEqual([]); // 0.00015 rounds to 0.00: no commission
     expect(amounts(computeCommissions(trading('3'), micro, ['ib_1'], NO_FX))).toEqual(['0.04']); // 0.045 -> 4 is even
     expect(amounts(computeCommissions(trading('7'), micro, ['ib_1'], NO_FX))).toEqual(['0.10']); // 0.105 -> 0 is even
   });
@@ -292,9 +295,11 @@ describe('SPREAD_SHARE', () => {
     expect(d).toMatchObject({ baseAmount: '40.6875', amount: '12.21', currency: 'USD', fxRate: '1.085' });
   });
 
-  it('skips with a reason when the activity currency has no rate', () => {
+  it('holds the share FX_PENDING in the activity currency when it has no rate', () => {
     const r = computeCommissions(trading('12.5', '37.5', 'JPY'), spread, ['ib_1'], FX);
-    expect(r).toEqual({ drafts: [], skipped: [{ ruleIndex: 0, reason: 'no FX rate from JPY to USD' }] });
+    expect(r.skipped).toEqual([]);
+    // 30 % of JPY 37.5 = 11.25 -> JPY 11 (no minor unit), to settle in USD when a rate arrives.
+    expect(r.drafts.map((d) => [d.amount, d.currency, d.settlementCurrency])).toEqual([['11', 'JPY', 'USD']]);
   });
 
   it('a zero spread delta yields no draft, while the lots still pay their rebate', () => {
@@ -319,8 +324,8 @@ describe('BONUS (a KYC code bonus)', () => {
     const p = plan([rule('CPA', { eventType: EventType.KYC_COMPLETED, amount: '1' }), rule('BONUS', { amount: '10', tierRates: ['10'] })]);
     const r = computeCommissions(bonus('25', 'EUR'), p, ['ib_1', 'ib_2'], NO_FX);
     expect(r.drafts).toEqual([
-      { partnerId: 'ib_1', tier: 0, kind: 'BONUS', ruleIndex: 1, baseAmount: null, amount: '25.00', currency: 'EUR', fxRate: null, holdUntil: '2026-06-28' },
-      { partnerId: 'ib_2', tier: 1, kind: 'BONUS', ruleIndex: 1, baseAmount: null, amount: '2.50', currency: 'EUR', fxRate: null, holdUntil: '2026-06-28' },
+      { partnerId: 'ib_1', tier: 0, kind: 'BONUS', ruleIndex: 1, baseAmount: null, amount: '25.00', currency: 'EUR', fxRate: null, dueAt: new Date('2026-06-28T10:00:00Z'), holdUntil: '2026-06-28' },
+      { partnerId: 'ib_2', tier: 1, kind: 'BONUS', ruleIndex: 1, baseAmount: null, amount: '2.50', currency: 'EUR', fxRate: null, dueAt: new Date('2026-06-28T10:00:00Z'), holdUntil: '2026-06-28' },
     ]);
     expect(r.skipped).toEqual([]);
   });
@@ -409,8 +414,10 @@ describe('exact decimal arithmetic, rounded half-even to the minor unit', () => 
     expect(amounts(computeCommissions(trading('-0.035'), plan([rule('LOT_REBATE', { perLot: '1' })]), ['ib_1'], NO_FX))).toEqual(['-0.04']);
   });
 
-  it('never produces "-0.00"', () => {
-    expect(amounts(computeCommissions(trading('-0.001'), plan([rule('LOT_REBATE', { perLot: '1' })]), ['ib_1'], NO_FX))).toEqual(['0.00']);
+  it('never produces "-0.00" (nor "0.00": a draft that rounds to zero is no commission)', () => {
+    const r = computeCommissions(trading('-0.001'), plan([rule('LOT_REBATE', { perLot: '1' })]), ['ib_1'], NO_FX);
+    expect(r.drafts).toEqual([]);
+    expect(r.skipped).toEqual([{ ruleIndex: 0, reason: 'tier 0 pays 0.00 USD: no commission is recorded' }]);
   });
 
   it('JPY has no minor unit: 2.5 -> 2 (Math.round says 3), 3.5 -> 4', () => {
@@ -504,9 +511,12 @@ describe('tier rates', () => {
   });
 
   it('shares are taken from the rounded direct amount, then rounded half-even themselves', () => {
-    // 1 % of 1.49 = 0.0149 -> direct 0.01; 50 % of 0.01 = 0.005 -> 0.00 (the unrounded 0.00745 would give 0.01).
+    // 1 % of 1.49 = 0.0149 -> direct 0.01; 50 % of 0.01 = 0.005 -> 0.00 (the unrounded 0.00745 would give 0.01),
+    // so the upline gets no commission at all.
     const p = plan([rule('REVSHARE', { percentage: '1', tierRates: ['50'] })]);
-    expect(amounts(computeCommissions(event(EventType.FIRST_DEPOSIT, '1.49'), p, CHAIN, NO_FX))).toEqual(['0.01', '0.00']);
+    expect(amounts(computeCommissions(event(EventType.FIRST_DEPOSIT, '1.49'), p, CHAIN, NO_FX))).toEqual(['0.01']);
+    const whole = plan([rule('REVSHARE', { percentage: '1', tierRates: ['100'] })]);
+    expect(amounts(computeCommissions(event(EventType.FIRST_DEPOSIT, '1.49'), whole, CHAIN, NO_FX))).toEqual(['0.01', '0.01']);
   });
 
   it('fractional tier rates are exact', () => {
@@ -615,9 +625,9 @@ describe('several matching rules', () => {
 
   it('a skipped rule does not stop the others', () => {
     const p = plan([rule('SPREAD_SHARE', { percentage: '50' }), rule('LOT_REBATE', { perLot: '2' })]);
-    const r = computeCommissions(trading('1', '10', 'CHF'), p, ['ib_1'], FX);
-    expect(r.drafts.map((d) => [d.ruleIndex, d.amount])).toEqual([[1, '2.00']]);
-    expect(r.skipped).toEqual([{ ruleIndex: 0, reason: 'no FX rate from CHF to USD' }]);
+    const r = computeCommissions(trading('0', '10'), p, ['ib_1'], FX);
+    expect(r.drafts.map((d) => [d.ruleIndex, d.amount])).toEqual([[0, '5.00']]);
+    expect(r.skipped).toEqual([{ ruleIndex: 1, reason: 'the lots traded did not change' }]);
   });
 });
 
@@ -630,27 +640,60 @@ describe('a plan with zero rates (Refairn test product)', () => {
     rule('BONUS', { amount: '0', tierRates: ['0'] }),
   ]);
 
-  it('still creates "0.00" drafts for an event, so attribution can be checked end to end', () => {
-    expect(computeCommissions(event(EventType.FIRST_DEPOSIT, '100'), zero, CHAIN, NO_FX).drafts.map((d) => [d.kind, d.tier, d.amount])).toEqual([
-      ['CPA', 0, '0.00'],
-      ['CPA', 1, '0.00'],
-      ['REVSHARE', 0, '0.00'],
-      ['REVSHARE', 1, '0.00'],
+  it('a test product at zero rates attributes but generates no commission records (Refairn)', () => {
+    const r = computeCommissions(event(EventType.FIRST_DEPOSIT, '100'), zero, CHAIN, NO_FX);
+    expect(r.drafts).toEqual([]);
+    expect(r.skipped.map((s) => [s.ruleIndex, s.reason])).toEqual([
+      [0, 'tier 0 pays 0.00 USD: no commission is recorded'],
+      [0, 'tier 1 pays 0.00 USD: no commission is recorded'],
+      [1, 'tier 0 pays 0.00 USD: no commission is recorded'],
+      [1, 'tier 1 pays 0.00 USD: no commission is recorded'],
     ]);
   });
 
-  it('and for trading and bonuses', () => {
-    expect(amounts(computeCommissions(trading('3', '4'), zero, ['ib_1'], NO_FX))).toEqual(['0.00', '0.00']);
-    expect(amounts(computeCommissions(bonus(null, null), zero, ['ib_1'], NO_FX))).toEqual(['0.00']);
+  it('and none for trading or bonuses either', () => {
+    expect(amounts(computeCommissions(trading('3', '4'), zero, ['ib_1'], NO_FX))).toEqual([]);
+    expect(amounts(computeCommissions(bonus(null, null), zero, ['ib_1'], NO_FX))).toEqual([]);
   });
 
-  it('tier rates of zero on a real commission pay "0.00" to the uplines', () => {
+  it('a zero tier rate on a real commission pays that upline nothing, and the next upline its share', () => {
     const p = plan([rule('CPA', { eventType: EventType.FIRST_DEPOSIT, amount: '10', tierRates: ['0', '5'] })]);
-    expect(amounts(computeCommissions(event(EventType.FIRST_DEPOSIT, '1'), p, CHAIN, NO_FX))).toEqual(['10.00', '0.00', '0.50']);
+    expect(pay(computeCommissions(event(EventType.FIRST_DEPOSIT, '1'), p, CHAIN, NO_FX))).toEqual([
+      ['ib_1', 0, '10.00'],
+      ['ib_3', 2, '0.50'],
+    ]);
   });
 });
 
-describe('holdUntil', () => {
+describe('dueAt: holds in hours', () => {
+  const p = (holdDays: number) => plan([rule('CPA', { eventType: EventType.FIRST_DEPOSIT, amount: '1' })], 'USD', holdDays);
+  const draft = (occurredAt: string, holdDays: number) =>
+    only(computeCommissions(event(EventType.FIRST_DEPOSIT, '1', 'USD', { occurredAt: new Date(occurredAt) }), p(holdDays), ['ib_1'], NO_FX));
+
+  it('a 2-day hold on an event at 20:33 ends 48 h later at 20:33, not at midnight', () => {
+    const d = draft('2026-03-10T20:33:00Z', 2);
+    expect(d.dueAt).toEqual(new Date('2026-03-12T20:33:00Z'));
+    expect(d.holdUntil).toBe('2026-03-12');
+  });
+
+  it('is the event time itself with no hold, and keeps milliseconds', () => {
+    expect(draft('2026-03-10T20:33:01.250Z', 0).dueAt).toEqual(new Date('2026-03-10T20:33:01.250Z'));
+  });
+
+  it('counts a trading day from 00:00 UTC', () => {
+    const lot = plan([rule('LOT_REBATE', { perLot: '1' })], 'USD', 2);
+    expect(only(computeCommissions(trading('1', '0', 'USD', '2026-03-15'), lot, ['ib_1'], NO_FX)).dueAt).toEqual(new Date('2026-03-17T00:00:00Z'));
+  });
+
+  it('holdEnd adds whole days of 24 h', () => {
+    expect(holdEnd(new Date('2026-12-31T23:59:59.999Z'), 1)).toEqual(new Date('2027-01-01T23:59:59.999Z'));
+    expect(holdEnd('2028-02-28', 1)).toEqual(new Date('2028-02-29T00:00:00Z'));
+    expect(() => holdEnd(new Date('nope'), 1)).toThrow('not a valid date');
+    expect(() => holdEnd('2026-02-30', 1)).toThrow('not a calendar date');
+  });
+});
+
+describe('holdUntil (the UTC date of dueAt)', () => {
   const p = (holdDays: number) => plan([rule('CPA', { eventType: EventType.FIRST_DEPOSIT, amount: '1' })], 'USD', holdDays);
   const held = (occurredAt: string, holdDays: number) =>
     only(computeCommissions(event(EventType.FIRST_DEPOSIT, '1', 'USD', { occurredAt: new Date(occurredAt) }), p(holdDays), ['ib_1'], NO_FX)).holdUntil;

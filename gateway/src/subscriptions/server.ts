@@ -24,6 +24,9 @@ export const metrics = {
   delivered: new Counter({ name: 'gateway_ws_messages_delivered_total', help: 'Subscription messages sent to clients' }),
 };
 
+/** A connection needs one of them: events:read (conversionRecorded) or commissions:read (commissionChanged). */
+const LIVE_SCOPES = ['events:read', 'commissions:read'] as const;
+
 interface ConnectionState {
   principal?: Principal;
   active: number;
@@ -76,8 +79,9 @@ export function serveSubscriptions(opts: {
           socket.close(4401, credential ? 'Unauthorized: the API key is unknown, revoked or expired' : 'Unauthorized: send connectionParams { apiKey } or { authorization: "Bearer <key>" }');
           return false;
         }
-        if (!principal.scopes.includes('events:read')) {
-          socket.close(4403, 'Forbidden: live conversions need the scope events:read');
+        // Each subscription's own scope is checked by the subgraph that owns its field.
+        if (!LIVE_SCOPES.some((scope) => principal.scopes.includes(scope))) {
+          socket.close(4403, `Forbidden: live streams need the scope ${LIVE_SCOPES.join(' or ')}`);
           return false;
         }
         const open = perTenant.get(principal.tenantId) ?? 0;
@@ -196,7 +200,13 @@ async function* federatedSubscription(
   const primary: FetchNode = node.primary;
   const variables = (args.variableValues ?? {}) as Record<string, unknown>;
   const upstreamVars = Object.fromEntries((primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]));
+  // The subgraph that owns the root field (events for conversionRecorded, commissions for commissionChanged).
   const upstreamUrl = opts.subgraphUrls[primary.serviceName];
+  if (!upstreamUrl) {
+    connection.active--;
+    yield { errors: [new GraphQLError('the subgraph that serves this subscription is not configured on this gateway')] };
+    return;
+  }
   const iterator = opts.upstream.client(upstreamUrl).iterate({
     query: primary.operation,
     variables: upstreamVars,

@@ -9,6 +9,8 @@ export interface CommissionsConfig extends CommonSubgraphConfig {
   fxRates: string;
   /** How often PENDING commissions past their hold are approved; 0 turns the schedule off. */
   approvalIntervalMs: number;
+  /** Live commission changes buffered per subscriber before a too-slow one is cut off (SUBSCRIBER_BUFFER, as events). */
+  subscriberBuffer: number;
 }
 
 export function readCommissionsConfig(env: EnvReader, options = { standalone: true }): CommissionsConfig {
@@ -26,5 +28,6 @@ export function readCommissionsConfig(env: EnvReader, options = { standalone: tr
     defaultCurrency,
     fxRates,
     approvalIntervalMs: env.int('COMMISSION_APPROVAL_INTERVAL_MS', 60_000, 0, 86_400_000),
+    subscriberBuffer: env.int('SUBSCRIBER_BUFFER', 1000, 10, 100_000),
   });
 }

@@ -6,6 +6,8 @@ import { CommissionsContext } from './loaders';
 import { CommissionResolver, EventCommissionsResolver, GraphIncomeResolver, PartnerCommissionsResolver } from './resolvers/commission.resolver';
 import { Earnings, PartnerEarningsResolver } from './resolvers/earnings.resolver';
 import { CommissionPlanResolver } from './resolvers/plan.resolver';
+import { CommissionChangeResolver } from './resolvers/commission-change.resolver';
+import { EarningsFxResolver, FxRateResolver } from './resolvers/fx-rate.resolver';
 import { CommissionsDeps } from './services/deps';
 
 /** The commissions subgraph schema; `deps` is null when only the SDL is wanted (npm run schema). */
@@ -14,9 +16,9 @@ export function buildCommissionsSchema(deps: CommissionsDeps | null): Promise<Gr
   const own = (ctx: CommissionsContext, partnerId: string) => !ctx.principal.partnerId || ctx.principal.partnerId === partnerId;
   return buildFederatedSchema(
     {
-      resolvers: [PartnerEarningsResolver, CommissionResolver, EventCommissionsResolver, PartnerCommissionsResolver, GraphIncomeResolver, CommissionPlanResolver],
+      resolvers: [PartnerEarningsResolver, CommissionResolver, EventCommissionsResolver, PartnerCommissionsResolver, GraphIncomeResolver, CommissionPlanResolver, CommissionChangeResolver, FxRateResolver, EarningsFxResolver],
       orphanedTypes: [Partner, Earnings, ReferralEvent, ReferralGraph],
-      instances: [new CommissionResolver(d), new EventCommissionsResolver(d), new CommissionPlanResolver(d)],
+      instances: [new CommissionResolver(d), new EventCommissionsResolver(d), new CommissionPlanResolver(d), new FxRateResolver(d)],
     },
     {
       Partner: { __resolveReference: (ref: { id: string }, ctx: CommissionsContext) => (own(ctx, ref.id) ? { id: ref.id } : null) },

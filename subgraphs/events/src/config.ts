@@ -5,6 +5,10 @@ export interface EventsConfig extends CommonSubgraphConfig, SharedSecrets {
   port: number;
   /** Live messages buffered per subscriber before a too-slow one is cut off. */
   subscriberBuffer: number;
+  /** How long trackEvent waits, once, for a referral code the read model does not know yet (ATTRIBUTION_WAIT_MS). */
+  attributionWaitMs: number;
+  /** After how long a PENDING event whose code never arrived is given up (ATTRIBUTION_PENDING_HOURS). */
+  attributionPendingHours: number;
   postbacks: {
     /** http:// and private or loopback targets, for local development and tests only. */
     allowInsecure: boolean;
@@ -17,7 +21,7 @@ export interface EventsConfig extends CommonSubgraphConfig, SharedSecrets {
 }
 
 export function readEventsConfig(env: EnvReader, options = { standalone: true }): EventsConfig {
-  return Object.freeze({ ...readCommonSubgraphConfig(env, options), ...readSharedSecrets(env, options), port: env.port('EVENTS_PORT', 4002), subscriberBuffer: env.int('SUBSCRIBER_BUFFER', 1000, 10, 100_000), postbacks: readPostbackConfig(env) });
+  return Object.freeze({ ...readCommonSubgraphConfig(env, options), ...readSharedSecrets(env, options), port: env.port('EVENTS_PORT', 4002), subscriberBuffer: env.int('SUBSCRIBER_BUFFER', 1000, 10, 100_000), attributionWaitMs: env.int('ATTRIBUTION_WAIT_MS', 2000, 0, 30_000), attributionPendingHours: env.int('ATTRIBUTION_PENDING_HOURS', 168, 1, 8760), postbacks: readPostbackConfig(env) });
 }
 
 function readPostbackConfig(env: EnvReader): EventsConfig['postbacks'] {

@@ -9,6 +9,7 @@ import { PartnerEventsResolver, ReferralEventResolver } from './resolvers/event.
 import { ForexResolver } from './resolvers/forex.resolver';
 import { GraphRegistrationsResolver, LinkEventCountsResolver } from './resolvers/link-stats.resolver';
 import { EventSettingsResolver } from './resolvers/settings.resolver';
+import { ProductResolver } from './resolvers/product.resolver';
 import { PostbackDeliveryResolver, PostbackResolver } from './resolvers/postback.resolver';
 import { ConversionSubscriptionResolver } from './resolvers/subscription.resolver';
 import { TraderResolver } from './resolvers/trader.resolver';
@@ -20,9 +21,9 @@ export function buildEventsSchema(deps: EventsDeps | null): Promise<GraphQLSchem
   const partnerVisible = (ctx: EventsContext, id: string | null) => !ctx.principal.partnerId || ctx.principal.partnerId === id;
   return buildFederatedSchema(
     {
-      resolvers: [ReferralEventResolver, ConversionSubscriptionResolver, PostbackResolver, PostbackDeliveryResolver, TraderResolver, PartnerEventsResolver, EventSettingsResolver, LinkEventCountsResolver, GraphRegistrationsResolver, ForexResolver],
+      resolvers: [ReferralEventResolver, ConversionSubscriptionResolver, PostbackResolver, PostbackDeliveryResolver, TraderResolver, PartnerEventsResolver, EventSettingsResolver, LinkEventCountsResolver, GraphRegistrationsResolver, ForexResolver, ProductResolver],
       orphanedTypes: [Partner, ReferralLink, ReferralGraph],
-      instances: [new ReferralEventResolver(d), new EventSettingsResolver(d), new ForexResolver(d), new PostbackResolver(d)],
+      instances: [new ReferralEventResolver(d), new EventSettingsResolver(d), new ForexResolver(d), new PostbackResolver(d), new ProductResolver(d)],
     },
     {
       Partner: { __resolveReference: (ref: { id: string }, ctx: EventsContext) => (partnerVisible(ctx, ref.id) ? { id: ref.id } : null) },

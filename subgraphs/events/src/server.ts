@@ -11,19 +11,26 @@ import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from './enti
 import { PartnerRef, ReferralCodeOwner } from './entities/referral-code-owner.entity';
 import { ReferralEvent } from './entities/referral-event.entity';
 import { Trader } from './entities/trader.entity';
+import { Product } from './entities/product.entity';
 import { createLoaders, EventsContext } from './loaders';
 import { migrations } from './migrations';
 import { buildEventsSchema } from './schema';
 import { EventsDeps } from './services/deps';
+import { CodeWaiters } from './services/attribution-wait';
+import { startPendingSweep } from './services/settle-attribution';
 
-export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel, PostbackEndpoint, PostbackDelivery];
+export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel, PostbackEndpoint, PostbackDelivery, Product];
 
 export async function start(config: EventsConfig, shared: SharedInfra = {}): Promise<RunningService> {
   const runtime = await SubgraphRuntime.open('events', config, entities, migrations, shared);
-  startReadModelConsumers(runtime);
+  const codeWaiters = new CodeWaiters(runtime.pubsub);
+  await codeWaiters.start();
+  runtime.onClose(() => codeWaiters.stop());
+  startReadModelConsumers(runtime, codeWaiters);
+  startPendingSweep(runtime.outbox, (ms, task) => runtime.every(ms, task), config.attributionPendingHours);
   startKycConsumer(runtime, config.clickIdSecrets);
   const postbacks = new PostbackWorker(runtime.dataSource, config);
-  const deps: EventsDeps = { outbox: runtime.outbox, config, postbacks };
+  const deps: EventsDeps = { outbox: runtime.outbox, config, postbacks, attributionWait: { waiters: codeWaiters, waitMs: config.attributionWaitMs } };
   startPostbackConsumer(runtime, postbacks);
   postbacks.start();
   runtime.onClose(() => postbacks.stop());

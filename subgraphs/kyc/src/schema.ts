@@ -1,13 +1,17 @@
 import { GraphQLSchema } from 'graphql';
 import { buildFederatedSchema, Outbox, withScope } from '../../shared/src';
+import { CodeNamespace } from './external/links-code-namespace';
 import { KycContext } from './loaders';
 import { KycApplicationResolver } from './resolvers/kyc.resolver';
 import { ReferralCodeResolver } from './resolvers/referral-code.resolver';
 
-/** The kyc subgraph schema; `outbox` is null when only the SDL is wanted (npm run schema). */
-export function buildKycSchema(outbox: Outbox | null): Promise<GraphQLSchema> {
+/**
+ * The kyc subgraph schema; `outbox` is null when only the SDL is wanted (npm run schema).
+ * `namespace` is where new codes are reserved (links).
+ */
+export function buildKycSchema(outbox: Outbox | null, namespace: CodeNamespace | null = null): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [ReferralCodeResolver, KycApplicationResolver], instances: [new ReferralCodeResolver(outbox as Outbox), new KycApplicationResolver(outbox as Outbox)] },
+    { resolvers: [ReferralCodeResolver, KycApplicationResolver], instances: [new ReferralCodeResolver(outbox as Outbox, namespace as CodeNamespace), new KycApplicationResolver(outbox as Outbox)] },
     {
       ReferralCode: {
         __resolveReference: withScope('kyc:read', async (ref: { id: string }, ctx: KycContext) => {

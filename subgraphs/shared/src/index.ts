@@ -24,3 +24,4 @@ export * from './loaders';
 export * from './graph-types';
 export * from './series';
 export * from './event-type';
+export * from './live-stream';

@@ -37,7 +37,7 @@ export interface SubgraphServerOptions<C> {
   replayGuard: ReplayGuard;
   /** Extra HTTP routes outside the graph (the links subgraph's click redirect). */
   routes?: (app: express.Express) => void;
-  /** Serve graphql-ws on /graphql too (the events subgraph's live conversions). */
+  /** Serve graphql-ws on /graphql too (events' live conversions, commissions' change log). */
   subscriptions?: boolean;
 }
 

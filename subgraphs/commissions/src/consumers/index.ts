@@ -1,15 +1,35 @@
 import { EventType, Fact, SubgraphRuntime } from '../../../shared/src';
 import { PartnerRef } from '../entities/plan.entity';
 import { applyEvent, applySource, planFor } from '../services/engine';
-import { CommissionsDeps } from '../services/deps';
+import { clock, CommissionsDeps } from '../services/deps';
 import { startCorrectionConsumer } from './corrections';
+import { startChangeLogConsumer } from './change-log';
+import { startFxSettlementConsumer } from './fx-settlement';
+
+interface RecordedEvent {
+  id: string;
+  eventType: EventType;
+  amount: string | null;
+  currency: string | null;
+  amountUsd?: string | null;
+  isDuplicate: boolean;
+  timestamp: string;
+  productId: string | null;
+  partnerId: string | null;
+  traderId: string | null;
+  refundOf?: string | null;
+}
 
 interface EventRecorded {
-  event: { id: string; eventType: EventType; amount: string | null; currency: string | null; isDuplicate: boolean; timestamp: string; productId: string | null; partnerId: string | null; traderId: string | null };
+  event: RecordedEvent;
+  /** A refund naming its payment: the payment's facts. */
+  refunded?: RecordedEvent | null;
+  /** The customer as the event was recorded: its account type and country decide rule conditions. */
+  trader?: { accountType?: string | null; country?: string | null } | null;
 }
 
 interface TradingRecorded {
-  activity: { traderId: string; partnerId: string | null; date: string; instrument: string; currency: string };
+  activity: { traderId: string; partnerId: string | null; date: string; instrument: string; currency: string; accountType?: string | null; country?: string | null };
   delta: { lots: string; spreadCost: string; commission: string };
 }
 
@@ -26,6 +46,8 @@ interface KycApproved {
 export function startConsumers(runtime: SubgraphRuntime, deps: CommissionsDeps): void {
   const outbox = runtime.outbox;
   startCorrectionConsumer(runtime);
+  startChangeLogConsumer(runtime);
+  startFxSettlementConsumer(runtime, deps);
   runtime.consume({
     group: 'commissions.partners',
     types: ['partner.changed'],
@@ -41,12 +63,22 @@ export function startConsumers(runtime: SubgraphRuntime, deps: CommissionsDeps):
   });
   runtime.consume({
     group: 'commissions.events',
-    types: ['event.recorded'],
+    // event.attributed: a PENDING event settled later (its referral code arrived), paid once like any event.
+    types: ['event.recorded', 'event.attributed'],
     handler: (fact: Fact) =>
       outbox
         .consume('commissions.events', fact, async (m, emit) => {
-          const { event } = fact.payload as EventRecorded;
-          await applyEvent(m, emit, fact.tenantId, { ...event, timestamp: new Date(event.timestamp) }, deps.fx);
+          const { event, refunded, trader } = fact.payload as EventRecorded;
+          // The refunded payment is of the same customer (events checks it).
+          const customer = { accountType: trader?.accountType ?? null, country: trader?.country ?? null };
+          await applyEvent(
+            m,
+            emit,
+            fact.tenantId,
+            { ...event, ...customer, timestamp: new Date(event.timestamp), refunded: refunded ? { ...refunded, ...customer, timestamp: new Date(refunded.timestamp) } : null },
+            deps.fx,
+            { now: clock(deps) },
+          );
         })
         .then(() => undefined),
   });
@@ -58,17 +90,27 @@ export function startConsumers(runtime: SubgraphRuntime, deps: CommissionsDeps):
         .consume('commissions.trading', fact, async (m, emit) => {
           const { activity, delta } = fact.payload as TradingRecorded;
           if (!activity.partnerId) return;
-          const plan = await planFor(m, fact.tenantId, activity.partnerId, null);
-          if (!plan) return;
           const occurredAt = new Date(`${activity.date}T00:00:00.000Z`);
+          const plan = await planFor(m, fact.tenantId, activity.partnerId, null, occurredAt);
+          if (!plan) return;
           await applySource(
             m,
             emit,
             { tenantId: fact.tenantId, sourceKey: `ta:${fact.id}`, eventId: null, traderId: activity.traderId, eventAmount: null, eventCurrency: null, occurredAt },
-            { kind: 'trading', key: fact.id, lots: delta.lots, spreadCost: delta.spreadCost, currency: activity.currency, date: activity.date },
+            {
+              kind: 'trading',
+              key: fact.id,
+              lots: delta.lots,
+              spreadCost: delta.spreadCost,
+              currency: activity.currency,
+              date: activity.date,
+              // Rule conditions: the customer's account type and country, the activity's instrument.
+              context: { accountType: activity.accountType ?? null, country: activity.country ?? null, instrument: activity.instrument },
+            },
             plan,
             activity.partnerId,
             deps.fx,
+            clock(deps),
           );
         })
         .then(() => undefined),
@@ -83,8 +125,8 @@ export function startConsumers(runtime: SubgraphRuntime, deps: CommissionsDeps):
           if (!referralCode) return;
           const owner = await m.getRepository(PartnerRef).findOneBy({ tenantId: fact.tenantId, externalId: referralCode.ownerUserId });
           if (!owner) return;
-          const plan = await planFor(m, fact.tenantId, owner.partnerId, null);
           const occurredAt = new Date(application.decidedAt);
+          const plan = await planFor(m, fact.tenantId, owner.partnerId, null, occurredAt);
           const bonus = referralCode.bonus;
           if (!bonus && !plan?.rules.some((r) => r.kind === 'BONUS')) return;
           await applySource(
@@ -95,6 +137,7 @@ export function startConsumers(runtime: SubgraphRuntime, deps: CommissionsDeps):
             plan,
             owner.partnerId,
             deps.fx,
+            clock(deps),
           );
         })
         .then(() => undefined),

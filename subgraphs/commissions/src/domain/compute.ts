@@ -1,14 +1,17 @@
 import Decimal from 'decimal.js';
 import { EventType } from '../../../shared/src/event-type';
 import { isCurrency, minorDigits } from '../../../shared/src/money';
-import type { FxTable } from './fx';
+import { AmountInPlanCurrency, cpaDecision } from '../../../shared/src/plan-rules';
+import { RuleConditions, RuleContext, ruleMatches } from '../../../shared/src/rule-conditions';
+import { impliedRate, type FxTable } from './fx';
 
 export type { FxTable } from './fx';
 
 export type CommissionKind = 'CPA' | 'REVSHARE' | 'LOT_REBATE' | 'SPREAD_SHARE' | 'BONUS';
 
 /** One rule of a commission plan. `percentage` and `tierRates` are percents: "20" means 20 %. */
-export interface Rule {
+/** Conditions (accountTypes, instruments, countries) limit the sources a rule applies to (rule-conditions.ts). */
+export interface Rule extends RuleConditions {
   kind: CommissionKind;
   eventType?: EventType | null;
   amount?: string | null;
@@ -18,16 +21,18 @@ export interface Rule {
   tierRates: string[];
 }
 
+/** The plan version that pays: `version` is stored on each commission (absent: no stored plan). */
 export interface Plan {
   id: string;
+  version?: number | null;
   currency: string;
   holdDays: number;
   rules: Rule[];
 }
 
 export type Source =
-  | { kind: 'event'; eventId: string; eventType: EventType; amount: string | null; currency: string | null; isDuplicate: boolean; occurredAt: Date }
-  | { kind: 'trading'; key: string; lots: string; spreadCost: string; currency: string; date: string /* YYYY-MM-DD */ }
+  | { kind: 'event'; eventId: string; eventType: EventType; amount: string | null; currency: string | null; isDuplicate: boolean; occurredAt: Date; amountUsd?: string | null; context?: RuleContext | null }
+  | { kind: 'trading'; key: string; lots: string; spreadCost: string; currency: string; date: string /* YYYY-MM-DD */; context?: RuleContext | null }
   | { kind: 'bonus'; key: string; amount: string | null; currency: string | null; occurredAt: Date };
 
 export interface CommissionDraft {
@@ -44,13 +49,20 @@ export interface CommissionDraft {
   currency: string;
   /** The rate that converted the source amount into the plan currency; null when no conversion happened. */
   fxRate: string | null;
-  /** YYYY-MM-DD */
+  /**
+   * Set when no rate converts the source's currency to the plan's: the draft is FX_PENDING, `amount` and `currency`
+   * are the source's (its percentage of the payment, tiers included) and this is the plan currency to settle in.
+   */
+  settlementCurrency?: string | null;
+  /** When the hold ends: the source time + holdDays x 24 h (a trading day counts from 00:00 UTC). */
+  dueAt: Date;
+  /** The UTC date of dueAt, YYYY-MM-DD (Refairn's holdUntil). */
   holdUntil: string;
 }
 
 export interface ComputeResult {
   drafts: CommissionDraft[];
-  /** Rules that applied to the source but paid nothing, and why (unknown FX pair, duplicate, below minAmount, ...). */
+  /** Rules that applied to the source but paid nothing, and why (unknown FX pair, duplicate, below minAmount, 0.00, ...). */
   skipped: { ruleIndex: number; reason: string }[];
 }
 
@@ -101,12 +113,12 @@ export function addDays(date: string | Date, days: number): string {
   return result.toISOString().slice(0, 10);
 }
 
-type Conversion = { ok: true; value: Exact; fxRate: string | null } | { ok: false; reason: string };
+type Conversion = { ok: true; value: Exact; fxRate: string | null } | { ok: false; reason: string; missingRate?: boolean };
 
 function convert(amount: string, from: string, to: string, fx: FxTable): Conversion {
   if (from === to) return { ok: true, value: new Exact(amount), fxRate: null };
   const rate = fx.rate(from, to);
-  if (rate === null) return { ok: false, reason: `no FX rate from ${from} to ${to}` };
+  if (rate === null) return { ok: false, reason: `no FX rate from ${from} to ${to}`, missingRate: true };
   return { ok: true, value: new Exact(amount).times(rate), fxRate: rate };
 }
 
@@ -119,6 +131,13 @@ interface Direct {
   baseAmount: string | null;
   fxRate: string | null;
   tierRates: string[];
+  /** FX_PENDING: the plan currency to settle in (amount and currency are then the source's). */
+  settlementCurrency?: string;
+}
+
+/** A percentage of a source amount that no rate converts yet: held FX_PENDING in the source's currency. */
+function heldForRate(common: { ruleIndex: number; kind: CommissionKind; currency: string; tierRates: string[] }, amount: string, currency: string, percentage: string): Direct {
+  return { ...common, currency, settlementCurrency: common.currency, amount: new Exact(amount).times(percentage).dividedBy(HUNDRED), baseAmount: canonical(new Exact(amount)), fxRate: null };
 }
 
 /**
@@ -145,23 +164,43 @@ export function computeCommissions(source: Source, plan: Plan, chain: string[], 
       sourceDate = source.occurredAt;
       break;
   }
-  const holdUntil = addDays(sourceDate, plan.holdDays);
+  const dueAt = holdEnd(sourceDate, plan.holdDays);
+  const holdUntil = dueAt.toISOString().slice(0, 10);
   const partners = uniquePrefix(chain);
   const drafts: CommissionDraft[] = [];
   if (partners.length === 0) return { drafts, skipped };
   for (const direct of directs) {
     const tier0 = roundMoney(direct.amount, direct.currency);
-    const base = { kind: direct.kind, ruleIndex: direct.ruleIndex, baseAmount: direct.baseAmount, currency: direct.currency, fxRate: direct.fxRate, holdUntil };
-    drafts.push({ ...base, partnerId: partners[0], tier: 0, amount: tier0 });
+    const base = { kind: direct.kind, ruleIndex: direct.ruleIndex, baseAmount: direct.baseAmount, currency: direct.currency, fxRate: direct.fxRate, dueAt, holdUntil, ...(direct.settlementCurrency ? { settlementCurrency: direct.settlementCurrency } : {}) };
+    // A draft that rounds to 0.00 is no commission (Refairn: a test product at zero rates attributes but
+    // generates no commission records); it is reported in `skipped`, never stored or shown.
+    const push = (partnerId: string, tier: number, amount: string) => {
+      if (new Exact(amount).isZero()) skip(direct.ruleIndex, `tier ${tier} pays ${amount} ${direct.currency}: no commission is recorded`);
+      else drafts.push({ ...base, partnerId, tier, amount });
+    };
+    push(partners[0], 0, tier0);
     direct.tierRates.forEach((rate, i) => {
       const partnerId = partners[i + 1];
       if (partnerId === undefined) return;
       const share = new Exact(tier0).times(rate).dividedBy(HUNDRED);
-      drafts.push({ ...base, partnerId, tier: i + 1, amount: roundMoney(share, direct.currency) });
+      push(partnerId, i + 1, roundMoney(share, direct.currency));
     });
   }
   drafts.sort((a, b) => a.ruleIndex - b.ruleIndex || a.tier - b.tier);
   return { drafts, skipped };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The end of a hold: `holdDays` x 24 hours after the source time (a YYYY-MM-DD trading day counts from 00:00 UTC).
+ * Hours, not calendar dates: a 2-day hold on an event at 20:33 ends 48 h later at 20:33, not at midnight.
+ */
+export function holdEnd(source: string | Date, holdDays: number): Date {
+  if (!Number.isInteger(holdDays)) throw new Error(`holdDays must be an integer; got ${holdDays}`);
+  const start = source instanceof Date ? source : new Date(`${addDays(source, 0)}T00:00:00.000Z`);
+  if (Number.isNaN(start.getTime())) throw new Error('source date is not a valid date');
+  return new Date(start.getTime() + holdDays * 24 * HOUR_MS);
 }
 
 /** The chain up to its first repeated partner: a cycle in the upline data must not pay anyone twice. */
@@ -187,23 +226,24 @@ function eventDirects(source: Extract<Source, { kind: 'event' }>, plan: Plan, fx
     if (converted !== undefined) return converted;
     if (source.amount === null) converted = null;
     else if (source.currency === null) converted = { ok: false, reason: 'the event amount has no currency' };
+    // The sender's own USD value (Track360 amount_usd) wins for a plan settling in USD: no rate needed.
+    else if (source.amountUsd != null && plan.currency === 'USD' && source.currency !== 'USD') converted = { ok: true, value: new Exact(source.amountUsd), fxRate: impliedRate(source.amount, source.amountUsd) };
     else converted = convert(source.amount, source.currency, plan.currency, fx);
     return converted;
   };
   plan.rules.forEach((rule, i) => {
+    // A rule whose conditions do not match the customer does not apply (no draft, nothing skipped).
+    if (!ruleMatches(rule, source.context)) return;
     const common = { ruleIndex: i, kind: rule.kind, currency: plan.currency, tierRates: rule.tierRates ?? [] };
     if (rule.kind === 'CPA') {
       if (!rule.eventType || rule.eventType !== source.eventType) return;
-      if (source.isDuplicate) return skip(i, 'a duplicate event earns no CPA');
-      if (rule.amount == null) return skip(i, 'the CPA rule has no amount');
       const base = eventAmount();
-      if (rule.minAmount != null) {
-        if (base === null) return skip(i, `the event has no amount; the rule needs at least ${rule.minAmount} ${plan.currency}`);
-        if (!base.ok) return skip(i, base.reason);
-        if (base.value.lt(rule.minAmount)) {
-          return skip(i, `the event amount ${canonical(base.value)} ${plan.currency} is below the minimum ${rule.minAmount}`);
-        }
-      }
+      const inPlan: AmountInPlanCurrency = base === null ? null : base.ok ? { known: true, value: base.value.toFixed() } : { known: false, reason: base.reason };
+      // The same rule events uses for isConversion (shared/src/plan-rules.ts); without a rate, no payout.
+      const decision = cpaDecision(rule, source, inPlan, plan.currency);
+      if (decision === null) return;
+      if (decision.pays !== true) return skip(i, decision.reason);
+      if (rule.amount == null) return skip(i, 'the CPA rule has no amount');
       // Without minAmount, CPA does not depend on the amount: an unconvertible one only leaves baseAmount empty.
       const known = base !== null && base.ok ? base : null;
       out.push({ ...common, amount: new Exact(rule.amount), baseAmount: known ? canonical(known.value) : null, fxRate: known ? known.fxRate : null });
@@ -213,7 +253,8 @@ function eventDirects(source: Extract<Source, { kind: 'event' }>, plan: Plan, fx
       if (rule.percentage == null) return skip(i, 'the REVSHARE rule has no percentage');
       const base = eventAmount();
       if (base === null) return skip(i, 'the event has no amount to share');
-      if (!base.ok) return skip(i, base.reason);
+      // No rate yet: held FX_PENDING in the payment's currency, settled when a rate arrives (services/fx-settlement.ts).
+      if (!base.ok) return base.missingRate && !new Exact(source.amount!).isNegative() ? void out.push(heldForRate(common, source.amount!, source.currency!, rule.percentage)) : skip(i, base.reason);
       // trackEvent refuses negative amounts; a payment never shares a negative amount whatever reaches this rule.
       if (base.value.isNegative()) return skip(i, 'a negative payment earns no revenue share');
       out.push({ ...common, amount: base.value.times(rule.percentage).dividedBy(HUNDRED), baseAmount: canonical(base.value), fxRate: base.fxRate });
@@ -226,6 +267,7 @@ function eventDirects(source: Extract<Source, { kind: 'event' }>, plan: Plan, fx
 function tradingDirects(source: Extract<Source, { kind: 'trading' }>, plan: Plan, fx: FxTable, skip: Skip): Direct[] {
   const out: Direct[] = [];
   plan.rules.forEach((rule, i) => {
+    if (!ruleMatches(rule, source.context)) return;
     const common = { ruleIndex: i, kind: rule.kind, currency: plan.currency, tierRates: rule.tierRates ?? [] };
     if (rule.kind === 'LOT_REBATE') {
       const lots = new Exact(source.lots);
@@ -236,7 +278,7 @@ function tradingDirects(source: Extract<Source, { kind: 'trading' }>, plan: Plan
       if (new Exact(source.spreadCost).isZero()) return skip(i, 'the spread cost did not change');
       if (rule.percentage == null) return skip(i, 'the SPREAD_SHARE rule has no percentage');
       const base = convert(source.spreadCost, source.currency, plan.currency, fx);
-      if (!base.ok) return skip(i, base.reason);
+      if (!base.ok) return base.missingRate ? void out.push(heldForRate(common, source.spreadCost, source.currency, rule.percentage)) : skip(i, base.reason);
       out.push({ ...common, amount: base.value.times(rule.percentage).dividedBy(HUNDRED), baseAmount: canonical(base.value), fxRate: base.fxRate });
     }
   });

@@ -1,6 +1,6 @@
 import { fromMinor } from '../../../shared/src';
 
-export type CommissionStatus = 'PENDING' | 'APPROVED' | 'REVERSED' | 'PAID';
+export type CommissionStatus = 'PENDING' | 'APPROVED' | 'REVERSED' | 'PAID' | 'FX_PENDING';
 
 export interface EarningsTotals {
   currency: string;

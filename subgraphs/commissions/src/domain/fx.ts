@@ -89,3 +89,17 @@ function tableFrom(explicit: Map<string, string>): FxTable {
     },
   };
 }
+
+/** 1 / rate, rounded once half-even to INVERSE_RATE_DIGITS significant digits (the opposite direction of a pair). */
+export function inverseRate(rate: string): string {
+  return canonical(new Inverse(1).dividedBy(rate));
+}
+
+/**
+ * The rate a sender's own converted value implies (amountUsd / amount), for the record on the commission
+ * (`fxRate`), rounded like an inverse rate; null for a zero amount. The commission itself uses the value, not this.
+ */
+export function impliedRate(amount: string, converted: string): string | null {
+  if (new Decimal(amount).isZero()) return null;
+  return canonical(new Inverse(converted).dividedBy(amount));
+}

@@ -3,6 +3,7 @@ import { badInput } from '../../../shared/src/errors';
 import { EventType } from '../../../shared/src/event-type';
 import { isCurrency, minorDigits } from '../../../shared/src/money';
 import type { CommissionKind, Rule } from './compute';
+import { validateRuleConditions } from './rule-conditions';
 
 export interface PlanInput {
   name: string;
@@ -147,5 +148,7 @@ export function validatePlan(input: PlanInput): void {
       throw badInput(`${at}.tierRates must have at most ${MAX_TIER_RATES} entries (one per upline level); got ${tierRates.length}`, `${at}.tierRates`);
     }
     tierRates.forEach((rate, t) => checkDecimal(rate, `${at}.tierRates.${t}`, percent));
+
+    validateRuleConditions(rule, at);
   });
 }

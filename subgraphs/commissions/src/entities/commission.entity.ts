@@ -16,8 +16,18 @@ export enum CommissionStatus {
   APPROVED = 'APPROVED',
   REVERSED = 'REVERSED',
   PAID = 'PAID',
+  /** A percentage of a payment in a currency without a rate to the plan's: held in the payment's currency until one arrives. */
+  FX_PENDING = 'FX_PENDING',
 }
-registerEnumType(CommissionStatus, { name: 'CommissionStatus' });
+registerEnumType(CommissionStatus, {
+  name: 'CommissionStatus',
+  valuesConfig: {
+    FX_PENDING: {
+      description:
+        "No exchange rate from the payment's currency to the plan's yet: amount and currency are the payment's; settled once (PENDING, in settlementCurrency) when setFxRate covers the payment's time. Never approved",
+    },
+  },
+});
 
 /**
  * A commission earned by a partner. Amounts are integer minor units of `currency`
@@ -52,6 +62,15 @@ export class Commission {
   @Column({ name: 'plan_id', type: 'varchar', nullable: true })
   planId: string | null;
 
+  /** The plan version that paid it: the one in force at the source's time. */
+  @Column({ name: 'plan_version', type: 'integer', nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The version of the plan that paid it: the one in force when the event occurred' })
+  planVersion: number | null;
+
+  /** For an adjustment (a negative row from a refund or a clawback): the commission it adjusts. */
+  @Column({ name: 'adjusts_id', type: 'varchar', nullable: true })
+  adjustsId: string | null;
+
   @Column({ type: 'varchar' })
   @Field(() => CommissionKind)
   kind: CommissionKind;
@@ -85,13 +104,22 @@ export class Commission {
   @Column({ name: 'event_currency', type: 'varchar', nullable: true })
   eventCurrency: string | null;
 
+  /** FX_PENDING (and after its settlement): the plan currency it is paid in; null for a commission never held for a rate. */
+  @Column({ name: 'settlement_currency', type: 'varchar', nullable: true })
+  @Field(() => String, { nullable: true, description: "For a commission held FX_PENDING: the plan's settlement currency it is converted to when a rate arrives" })
+  settlementCurrency: string | null;
+
   @Column({ type: 'varchar' })
   @Field(() => CommissionStatus)
   status: CommissionStatus;
 
   @Column({ name: 'hold_until', type: 'varchar' })
-  @Field(() => DateScalar, { description: 'Approved after this date unless reversed' })
+  @Field(() => DateScalar, { description: 'The UTC date of dueAt (Refairn holdUntil)' })
   holdUntil: string;
+
+  /** occurredAt + holdDays x 24 h; null only on rows written before holds were kept in hours (see dueAt()). */
+  @Column({ name: 'due_at', type: Date, nullable: true })
+  dueAtColumn: Date | null;
 
   @Column({ name: 'occurred_at' })
   occurredAt: Date;
@@ -119,5 +147,10 @@ export class Commission {
   @Field(() => DecimalScalar, { description: 'Exact, rounded half-even to the currency minor unit; negative for an adjustment' })
   amount(): string {
     return fromMinor(this.amountMinor, this.currency);
+  }
+
+  @Field(() => Date, { name: 'dueAt', description: 'When the hold ends and the commission is approved unless reversed: occurredAt + holdDays x 24 h (UTC)' })
+  dueAt(): Date {
+    return this.dueAtColumn ?? new Date(`${this.holdUntil}T00:00:00.000Z`);
   }
 }

@@ -26,9 +26,21 @@ export class CommissionRule {
 
   @Field(() => [DecimalScalar], { description: 'Percent of the direct commission paid to the 1st, 2nd, ... upline' })
   tierRates: string[];
+
+  @Field(() => [String], { nullable: true, description: "Condition: only customers of these trading account types (Track360 trading_account_type, compared ignoring case); a customer without one does not match" })
+  accountTypes?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Condition (LOT_REBATE, SPREAD_SHARE): only trading activity in these instruments, e.g. "XAUUSD"' })
+  instruments?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Condition: only customers of these countries (ISO 3166-1 alpha-2); a customer without a country does not match' })
+  countries?: string[] | null;
 }
 
-/** A commission plan: currency, hold period and rules. */
+/**
+ * A commission plan. Its currency, hold period, sale percentage and rules are versioned (CommissionPlanVersion):
+ * the columns here mirror the current (latest) version, which is the one in force now.
+ */
 @Entity('commission_plans')
 @ObjectType({ description: 'A commission plan' })
 @Directive('@key(fields: "id")')
@@ -45,7 +57,7 @@ export class CommissionPlan {
   name: string;
 
   @Column({ type: 'varchar' })
-  @Field()
+  @Field({ description: 'The settlement currency (ISO 4217): every commission of the plan is paid in it; payments in other currencies are converted with a dated rate (README: Currency)' })
   currency: string;
 
   @Column({ name: 'hold_days', type: 'integer' })
@@ -68,12 +80,58 @@ export class CommissionPlan {
   @Field(() => [CommissionRule])
   rules: Rule[];
 
+  @Column({ type: 'integer', default: 1 })
+  @Field(() => Int, { description: 'The current version: the one in force now (1 when created, one more per update)' })
+  version: number;
+
   @Column({ name: 'created_at' })
   @Field()
   createdAt: Date;
 
   @Column({ name: 'updated_at' })
   updatedAt: Date;
+}
+
+/**
+ * One immutable version of a plan's terms. An event is paid by the version in force when it occurred: the latest
+ * effectiveFrom at or before its time (version 1 also covers anything earlier).
+ */
+@Entity('commission_plan_versions')
+@ObjectType({ description: "One immutable version of a plan's terms, in force from effectiveFrom until the next version's" })
+export class CommissionPlanVersion {
+  @PrimaryColumn({ name: 'plan_id', type: 'varchar' })
+  planId: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  @Field(() => Int)
+  version: number;
+
+  @Column({ name: 'tenant_id', type: 'varchar' })
+  tenantId: string;
+
+  @Column({ type: 'varchar' })
+  @Field({ description: "The version's settlement currency (ISO 4217)" })
+  currency: string;
+
+  @Column({ name: 'hold_days', type: 'integer' })
+  @Field(() => Int)
+  holdDays: number;
+
+  @Column({ name: 'sale_percentage', type: 'varchar', nullable: true })
+  @Field(() => DecimalScalar, { nullable: true })
+  salePercentage: string | null;
+
+  @Column({ type: 'simple-json' })
+  @Field(() => [CommissionRule])
+  rules: Rule[];
+
+  @Column({ name: 'effective_from' })
+  @Field({ description: 'Events that occurred at or after this time (and before the next version) are paid by this version' })
+  effectiveFrom: Date;
+
+  @Column({ name: 'created_at' })
+  @Field()
+  createdAt: Date;
 }
 
 /** Which plan a partner is on (otherwise the tenant default). */

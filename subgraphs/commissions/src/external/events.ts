@@ -8,6 +8,15 @@ import { Partner } from './partner';
 export class Trader {
   @Field(() => ID)
   id: string;
+
+  /** For ReferralEvent.commissions' @requires (rule conditions); events resolves them. */
+  @Field(() => String, { nullable: true })
+  @Directive('@external')
+  country?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Directive('@external')
+  accountType?: string | null;
 }
 
 /**
@@ -32,6 +41,10 @@ export class ReferralEvent {
   @Field(() => String, { nullable: true })
   @Directive('@external')
   currency: string | null;
+
+  @Field(() => DecimalScalar, { nullable: true })
+  @Directive('@external')
+  amountUsd?: string | null;
 
   @Field()
   @Directive('@external')

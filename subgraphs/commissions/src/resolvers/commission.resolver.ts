@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { In } from 'typeorm';
 import {
   assertPartnerVisible,
   badInput,
@@ -25,8 +26,8 @@ import { CommissionPlan } from '../entities/plan.entity';
 import { ReferralEvent, ReferralGraph, Trader } from '../external/events';
 import { Partner } from '../external/partner';
 import { CommissionsContext } from '../loaders';
-import { CommissionsDeps } from '../services/deps';
-import { applyEvent, approveDue, chainOf, commissionFact, PartnerNotKnownYet, reverseOne } from '../services/engine';
+import { clock, CommissionsDeps } from '../services/deps';
+import { approveChosen, approveDue, chainOf, commissionFact, eventCommissions, isReversing, PARTNER_UNKNOWN, reverseOne } from '../services/engine';
 import { PartnerRef } from '../entities/plan.entity';
 
 export const CommissionConnection = ConnectionType('Commission', Commission);
@@ -91,10 +92,42 @@ export class CommissionResolver {
     return paginateQuery(listQuery(ctx, { ...f, partnerId: scopedPartnerId(ctx, f.partnerId) }), page);
   }
 
-  @Mutation(() => Int, { description: 'Approves PENDING commissions whose hold has passed by asOf (default now); also runs on a schedule' })
+  @Mutation(() => Int, {
+    description:
+      'Approves PENDING commissions whose hold has ended by asOf (dueAt <= asOf; default now, never in the future); approvedAt is the time of approval. Also runs on a schedule',
+  })
   approveDueCommissions(@Arg('asOf', () => Date, { nullable: true }) asOf: Date | null, @Ctx() ctx: CommissionsContext): Promise<number> {
     this.operator(ctx);
-    return this.deps.outbox.transaction((m, emit) => approveDue(m, emit, asOf ?? new Date(), ctx.principal.tenantId));
+    const now = clock(this.deps);
+    if (asOf && asOf.getTime() > now.getTime()) {
+      throw badInput(`asOf must not be in the future (it is ${now.toISOString()}): a hold ends when its time has come; approve chosen commissions early with approveCommissions`, 'asOf');
+    }
+    return this.deps.outbox.transaction((m, emit) => approveDue(m, emit, { asOf: asOf ?? now, now, tenantId: ctx.principal.tenantId }));
+  }
+
+  @Mutation(() => [Commission], { description: 'Approves chosen PENDING commissions now, before their hold ends; all or nothing' })
+  approveCommissions(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: CommissionsContext): Promise<Commission[]> {
+    this.operator(ctx);
+    if (ids.length < 1 || ids.length > 1000) throw badInput('ids must hold 1-1000 commission ids', 'ids');
+    const seen = new Set<string>();
+    ids.forEach((id, i) => {
+      if (seen.has(id)) throw badInput(`commission ${id} is listed twice`, `ids.${i}`);
+      seen.add(id);
+    });
+    const now = clock(this.deps);
+    return this.deps.outbox.transaction(async (m, emit) => {
+      const found = await m.getRepository(Commission).findBy({ tenantId: ctx.principal.tenantId, id: In(ids) });
+      const byId = new Map(found.map((c) => [c.id, c]));
+      ids.forEach((id, i) => {
+        const c = byId.get(id);
+        if (!c) throw notFound(`no commission with id ${id}`, `ids.${i}`, 'commission_not_found');
+        if (c.status !== CommissionStatus.PENDING) throw conflict(`commission ${id} is ${c.status}; only PENDING commissions can be approved`, `ids.${i}`, 'commission.not_pending');
+      });
+      const { approved, affected } = await approveChosen(m, emit, ctx.principal.tenantId, ids, now);
+      if (affected !== ids.length) throw conflict('a commission changed meanwhile; nothing was approved', 'ids', 'commission.not_pending');
+      const order = new Map(ids.map((id, i) => [id, i]));
+      return approved.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    });
   }
 
   @Mutation(() => Commission, { description: 'Reverses an unpaid commission, or books a negative adjustment for a paid one' })
@@ -106,7 +139,7 @@ export class CommissionResolver {
       if (!c) throw notFound(`no commission with id ${id}`, 'id', 'commission_not_found');
       if (c.status === CommissionStatus.REVERSED) throw conflict('the commission is already reversed', 'id', 'commission.already_reversed');
       if (c.sourceKey.startsWith('adj:') || BigInt(c.amountMinor) < 0n) throw conflict('an adjustment cannot be reversed', 'id', 'commission.is_adjustment');
-      return reverseOne(m, emit, c, reason.trim(), null);
+      return reverseOne(m, emit, c, reason.trim(), null, clock(this.deps));
     });
   }
 
@@ -123,7 +156,7 @@ export class CommissionResolver {
         if (c.status !== CommissionStatus.APPROVED) throw conflict(`commission ${c.id} is ${c.status}; only APPROVED commissions can be paid`, `ids.${i}`, 'commission.not_approved');
         rows.push(c);
       }
-      const now = new Date();
+      const now = clock(this.deps);
       for (const c of rows) {
         const res = await repo.update({ id: c.id, status: CommissionStatus.APPROVED }, { status: CommissionStatus.PAID, paidAt: now });
         if (!res.affected) throw conflict(`commission ${c.id} changed meanwhile`, 'ids', 'commission.not_approved');
@@ -153,44 +186,58 @@ export class CommissionResolver {
   plan(@Root() c: Commission, @Ctx() ctx: CommissionsContext): Promise<CommissionPlan | null> | null {
     return c.planId ? ctx.loaders.plan.load(c.planId) : null;
   }
+
+  @FieldResolver(() => Commission, { nullable: true, description: 'For an adjustment (a refund share or a claw-back): the commission it adjusts' })
+  async adjusts(@Root() c: Commission, @Ctx() ctx: CommissionsContext): Promise<Commission | null> {
+    if (!c.adjustsId) return null;
+    const original = await ctx.loaders.commission.load(c.adjustsId);
+    return original && (!ctx.principal.partnerId || original.partnerId === ctx.principal.partnerId) ? original : null;
+  }
 }
 
 @Resolver(() => ReferralEvent)
 export class EventCommissionsResolver {
   constructor(private readonly deps: CommissionsDeps) {}
 
-  @FieldResolver(() => [Commission], { description: "The event's commissions, created on the spot if the bus has not yet (read-your-writes)" })
-  @Directive('@requires(fields: "eventType amount currency isDuplicate timestamp productId partner { id } trader { id }")')
+  /**
+   * Reads only. The stored commissions of the event; before the bus consumer has applied a payment (no rows, no
+   * AppliedEvent), the ones it will store, computed by the same function from the same plan version, with the same
+   * ids, and not written. REFUND / CHARGEBACK: what is stored (their effect is the consumer's, keyed by the refund).
+   */
+  @FieldResolver(() => [Commission], {
+    description: "The event's commissions: stored, or before the bus has applied the event, the ones it will store (same ids and amounts); reading never writes",
+  })
+  @Directive('@requires(fields: "eventType amount currency amountUsd isDuplicate timestamp productId partner { id } trader { id country accountType }")')
   async commissions(@Root() e: ReferralEvent, @Ctx() ctx: CommissionsContext): Promise<Commission[]> {
     requireScope(ctx, 'commissions:read');
     const visible = (rows: Commission[]) => rows.filter((c) => !ctx.principal.partnerId || c.partnerId === ctx.principal.partnerId);
-    if (!e.eventType) return visible(await ctx.loaders.eventCommissions.load(e.id));
-    try {
-      const rows = await this.deps.outbox.transaction((m, emit) =>
-        applyEvent(
-          m,
-          emit,
-          ctx.principal.tenantId,
-          {
-            id: e.id,
-            eventType: e.eventType,
-            amount: e.amount,
-            currency: e.currency,
-            isDuplicate: e.isDuplicate,
-            timestamp: new Date(e.timestamp),
-            productId: e.productId,
-            partnerId: e.partner?.id ?? null,
-            traderId: e.trader?.id ?? null,
-          },
-          this.deps.fx,
-        ),
-      );
-      return visible(rows);
-    } catch (err) {
-      // The partner read model is behind: the bus consumer will create them shortly.
-      if (err instanceof PartnerNotKnownYet) return visible(await ctx.loaders.eventCommissions.load(e.id));
-      throw err;
-    }
+    const stored = () => ctx.loaders.eventCommissions.load(e.id);
+    if (!e.eventType || isReversing(e.eventType) || !e.partner?.id) return visible(await stored());
+    const reads = ctx.loaders.engineReads;
+    // Applied first, rows after: the consumer commits both together, so rows read after "applied" are complete
+    // (read the other way round, a consumer committing in between would leave an empty, stale answer).
+    if (await reads.applied(e.id)) return visible(await stored());
+    const computed = await eventCommissions(
+      reads,
+      ctx.principal.tenantId,
+      {
+        id: e.id,
+        eventType: e.eventType,
+        amount: e.amount,
+        currency: e.currency,
+        amountUsd: e.amountUsd ?? null,
+        isDuplicate: e.isDuplicate,
+        timestamp: new Date(e.timestamp),
+        productId: e.productId,
+        partnerId: e.partner.id,
+        traderId: e.trader?.id ?? null,
+        accountType: e.trader?.accountType ?? null,
+        country: e.trader?.country ?? null,
+      },
+      this.deps.fx,
+    );
+    // The partner's upline chain has not reached commissions yet: nothing can be computed; the consumer will.
+    return visible(computed === PARTNER_UNKNOWN ? await stored() : computed.rows);
   }
 }
 
@@ -234,12 +281,14 @@ export class PartnerCommissionsResolver {
 
 @Resolver(() => ReferralGraph)
 export class GraphIncomeResolver {
-  @FieldResolver(() => [MoneyPoint], { description: 'Commission income per bucket (reversals excluded), in one currency' })
+  @FieldResolver(() => [MoneyPoint], {
+    description: 'Commission income per bucket in one (settlement) currency; reversals and commissions held FX_PENDING (Earnings.fxPending) are excluded',
+  })
   async income(@Root() g: ReferralGraph, @Arg('currency', () => String, { nullable: true }) currency: string | null, @Ctx() ctx: CommissionsContext): Promise<MoneyPoint[]> {
     requireScope(ctx, 'commissions:read');
     assertPartnerVisible(ctx, g.partnerId);
     if (currency != null && !isCurrency(currency)) throw badInput('currency must be an ISO 4217 code such as USD', 'currency');
-    const sums = await ctx.loaders.sums.load(g.partnerId);
+    const sums = (await ctx.loaders.sums.load(g.partnerId)).filter((s) => s.status !== CommissionStatus.FX_PENDING);
     const cur = currency ?? (new Set(sums.map((s) => s.currency)).size === 1 ? sums[0].currency : ctx.defaultCurrency);
     const size = g.granularity as unknown as BucketSize;
     const from = new Date(g.from);
@@ -252,7 +301,7 @@ export class GraphIncomeResolver {
       .select(bucketSql(ds, 'c.occurred_at', size), 'bucket')
       .addSelect('SUM(c.amount_minor)', 'minor')
       .where('c.tenant_id = :tenantId AND c.partner_id = :partnerId AND c.currency = :cur', { tenantId: ctx.principal.tenantId, partnerId: g.partnerId, cur })
-      .andWhere('c.status <> :reversed', { reversed: CommissionStatus.REVERSED })
+      .andWhere('c.status NOT IN (:...excluded)', { excluded: [CommissionStatus.REVERSED, CommissionStatus.FX_PENDING] })
       .andWhere('c.occurred_at >= :from AND c.occurred_at < :to', { from: dateParam(ds, from), to: dateParam(ds, to) })
       .groupBy('bucket')
       .getRawMany<{ bucket: string; minor: string | number }>();

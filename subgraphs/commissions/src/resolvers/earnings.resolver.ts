@@ -4,8 +4,11 @@ import { earningsFrom } from '../domain/earnings';
 import { Partner } from '../external/partner';
 import { CommissionsContext } from '../loaders';
 
-@ObjectType({ description: "A partner's income in one currency" })
+@ObjectType({ description: "A partner's income in one currency (its plan's settlement currency); commissions held FX_PENDING are only in fxPending" })
 export class Earnings {
+  /** The partner whose earnings these are (not a field: fxPending reads it). */
+  partnerId?: string;
+
   @Field()
   currency: string;
 
@@ -18,7 +21,7 @@ export class Earnings {
   @Field(() => DecimalScalar)
   paidIncome: string;
 
-  @Field(() => DecimalScalar, { description: 'Credited income: approved plus paid' })
+  @Field(() => DecimalScalar, { description: 'Credited income: approved plus paid, in `currency` (the settlement currency) only: one figure, never mixing currencies (FonProxy totalIncome)' })
   totalIncome: string;
 
   @Field(() => DecimalScalar, { description: 'Reversed by refunds, chargebacks or operators' })
@@ -36,12 +39,17 @@ export class PartnerEarningsResolver {
     if (currency !== null && currency !== undefined && !isCurrency(currency)) {
       throw badInput(`currency must be an ISO 4217 code such as USD; got ${JSON.stringify(currency)}`, 'currency');
     }
-    const sums = await ctx.loaders.sums.load(partner.id);
-    const currencies = [...new Set(sums.map((s) => s.currency))];
+    // FX_PENDING rows are in the payment's currency: they count only in fxPending, under their settlement currency.
+    const [all, held] = await Promise.all([ctx.loaders.sums.load(partner.id), ctx.loaders.fxPending.load(partner.id)]);
+    const sums = all.filter((s) => s.status !== 'FX_PENDING');
+    const currencies = [...new Set([...sums.map((s) => s.currency), ...held.map((h) => h.settlementCurrency)])];
     const chosen = currency ?? (currencies.length === 1 ? currencies[0] : ctx.defaultCurrency);
-    return earningsFrom(
-      sums.filter((s) => s.currency === chosen),
-      chosen,
-    );
+    return {
+      ...earningsFrom(
+        sums.filter((s) => s.currency === chosen),
+        chosen,
+      ),
+      partnerId: partner.id,
+    };
   }
 }

@@ -29,7 +29,15 @@ export function startKycConsumer(runtime: SubgraphRuntime, clickIdSecrets: strin
             m,
             emit,
             fact.tenantId,
-            { eventType: EventType.KYC_COMPLETED, email: app.email, name: app.name, externalCustomerId: app.userId, occurredAt: new Date(app.decidedAt) },
+            {
+              eventType: EventType.KYC_COMPLETED,
+              email: app.email,
+              name: app.name,
+              externalCustomerId: app.userId,
+              occurredAt: new Date(app.decidedAt),
+              // Owner not known here yet: attribute by the code, PENDING until the code's facts arrive.
+              ...(referralCode && !owner ? { referralCode: referralCode.code } : {}),
+            },
             {
               source: 'kyc',
               idempotencyKey: `kyc:${app.id}`,

@@ -1,5 +1,6 @@
 import { consumeOnce, Fact, SubgraphRuntime } from '../../../shared/src';
 import { EventData, enqueueEvent, PostbackWorker } from '../services/postbacks';
+import { enqueueCommissionChange } from '../services/commission-postbacks';
 
 /** Every committed event becomes a queued postback for each endpoint that wants it, once. */
 export function startPostbackConsumer(runtime: SubgraphRuntime, worker: PostbackWorker): void {
@@ -10,6 +11,22 @@ export function startPostbackConsumer(runtime: SubgraphRuntime, worker: Postback
       let queued = 0;
       await consumeOnce(runtime.dataSource, 'events.postbacks', fact, async (m) => {
         queued = (await enqueueEvent(m, fact.tenantId, (fact.payload as { event: EventData }).event)).length;
+      });
+      if (queued) worker.nudge();
+    },
+  });
+  startCommissionPostbackConsumer(runtime, worker);
+}
+
+/** Every commission change becomes a queued postback for each endpoint that opted in to its type, once per fact. */
+function startCommissionPostbackConsumer(runtime: SubgraphRuntime, worker: PostbackWorker): void {
+  runtime.consume({
+    group: 'events.commission-postbacks',
+    types: ['commission.changed'],
+    handler: async (fact: Fact) => {
+      let queued = 0;
+      await consumeOnce(runtime.dataSource, 'events.commission-postbacks', fact, async (m) => {
+        queued = (await enqueueCommissionChange(m, fact)).length;
       });
       if (queued) worker.nudge();
     },

@@ -1,9 +1,11 @@
 import { consumeOnce, dateParam, Fact, SubgraphRuntime } from '../../../shared/src';
 import { IsNull } from 'typeorm';
 import { AttributionMethod } from '../domain/event-types';
-import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from '../entities/read-models.entity';
+import { PartnerPlanModel, PlanModel, PlanModelVersion, RecentClick, TenantSettings } from '../entities/read-models.entity';
 import { Trader } from '../entities/trader.entity';
 import { PartnerRef, ReferralCodeOwner } from '../entities/referral-code-owner.entity';
+import type { CodeWaiters } from '../services/attribution-wait';
+import { settleCodesOfOwner, settlePendingCodes } from '../services/settle-attribution';
 
 interface ReferralCodeChanged {
   source: 'links' | 'kyc';
@@ -30,8 +32,12 @@ interface LinkSettingsChanged {
 /** Clicks older than the longest attribution window (720 h) can no longer attribute. */
 const RECENT_CLICK_RETENTION_MS = 31 * 86_400_000;
 
-/** Keeps the events subgraph's read models (codes, partners, recent clicks, link settings) current from the bus. */
-export function startReadModelConsumers(runtime: SubgraphRuntime): void {
+/**
+ * Keeps the events subgraph's read models (codes, partners, recent clicks, link settings)
+ * current from the bus. Applying a code also settles the PENDING events that waited for it
+ * (same transaction) and, once committed, wakes the requests waiting for it (`waiters`).
+ */
+export function startReadModelConsumers(runtime: SubgraphRuntime, waiters?: CodeWaiters): void {
   const ds = runtime.dataSource;
   let lastPrune = 0;
   runtime.consume({
@@ -66,10 +72,16 @@ export function startReadModelConsumers(runtime: SubgraphRuntime): void {
           await m.getRepository(PartnerPlanModel).upsert({ partnerId, tenantId: fact.tenantId, planId }, ['partnerId']);
           return;
         }
-        const { plan } = fact.payload as { plan: { id: string; isDefault: boolean; productId: string | null; cpaEventTypes: string[] } };
-        await m
-          .getRepository(PlanModel)
-          .upsert({ planId: plan.id, tenantId: fact.tenantId, isDefault: plan.isDefault, productId: plan.productId, cpaEventTypes: plan.cpaEventTypes }, ['planId']);
+        const { plan } = fact.payload as { plan: { id: string; isDefault: boolean; productId: string | null; cpaEventTypes: string[]; versions?: PlanModelVersion[] } };
+        const repo = m.getRepository(PlanModel);
+        const known = await repo.findOneBy({ planId: plan.id });
+        // Facts may arrive out of order: an older one never takes away a version already known.
+        const latest = (versions: PlanModelVersion[] | null | undefined) => Math.max(0, ...(versions ?? []).map((v) => v.version));
+        const versions = latest(known?.versions) > latest(plan.versions) ? known!.versions : plan.versions ?? null;
+        await repo.upsert(
+          { planId: plan.id, tenantId: fact.tenantId, isDefault: plan.isDefault, productId: plan.productId, cpaEventTypes: plan.cpaEventTypes, versions },
+          ['planId'],
+        );
       }).then(() => undefined),
   });
   runtime.consume({
@@ -88,9 +100,9 @@ export function startReadModelConsumers(runtime: SubgraphRuntime): void {
   runtime.consume({
     group: 'events.referral-codes',
     types: ['referral_code.changed'],
-    handler: (fact: Fact) =>
-      consumeOnce(ds, 'events.referral-codes', fact, async (m) => {
-        const p = fact.payload as ReferralCodeChanged;
+    handler: async (fact: Fact) => {
+      const p = fact.payload as ReferralCodeChanged;
+      await runtime.outbox.consume('events.referral-codes', fact, async (m, emit) => {
         await m.getRepository(ReferralCodeOwner).upsert(
           {
             tenantId: fact.tenantId,
@@ -104,14 +116,19 @@ export function startReadModelConsumers(runtime: SubgraphRuntime): void {
           },
           ['tenantId', 'source', 'codeKey'],
         );
-      }).then(() => undefined),
+        if (p.active) await settlePendingCodes(m, emit, fact.tenantId, [p.code]);
+      });
+      // Even when already processed: a waiter that missed the first wake-up looks again.
+      waiters?.applied(fact.tenantId, [p.code.toLowerCase()]);
+    },
   });
   runtime.consume({
     group: 'events.partners',
     types: ['partner.changed'],
-    handler: (fact: Fact) =>
-      consumeOnce(ds, 'events.partners', fact, async (m) => {
-        const p = fact.payload as PartnerChanged;
+    handler: async (fact: Fact) => {
+      const p = fact.payload as PartnerChanged;
+      let codeKeys: string[] = [];
+      await runtime.outbox.consume('events.partners', fact, async (m, emit) => {
         await m
           .getRepository(PartnerRef)
           .upsert({ partnerId: p.partner.id, tenantId: fact.tenantId, externalId: p.partner.externalId, updatedAt: new Date(fact.occurredAt) }, ['partnerId']);
@@ -123,7 +140,11 @@ export function startReadModelConsumers(runtime: SubgraphRuntime): void {
               { tenantId: fact.tenantId, affiliateId: p.partner.externalId, partnerId: IsNull() },
               { partnerId: p.partner.id, attribution: AttributionMethod.AFFILIATE_ID },
             );
+          // KYC codes its user owns may have events waiting for them.
+          ({ codeKeys } = await settleCodesOfOwner(m, emit, fact.tenantId, p.partner.externalId));
         }
-      }).then(() => undefined),
+      });
+      if (codeKeys.length) waiters?.applied(fact.tenantId, codeKeys);
+    },
   });
 }

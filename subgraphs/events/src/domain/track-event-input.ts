@@ -19,12 +19,16 @@ export interface TrackEventFields {
   externalCustomerId?: string | null;
   amount?: string | null;
   currency?: string | null;
+  /** The payment's value in USD as the sender gave it (Track360 amount_usd). */
+  amountUsd?: string | null;
   paymentMethod?: string | null;
   subscriptionStatus?: string | null;
   productId?: string | null;
   occurredAt?: Date | null;
   ip?: string | null;
   userAgent?: string | null;
+  /** REFUND / CHARGEBACK: the payment event refunded. */
+  refundOf?: string | null;
 }
 
 export function isCurrency(code: string): boolean {
@@ -58,11 +62,24 @@ export function validateTrackEvent(input: TrackEventFields, now: Date = new Date
     if (amount.precision(true) > 15) throw badInput('amount must have at most 15 significant digits', p('amount'));
     if (!input.currency) throw badInput('currency (ISO 4217, e.g. USD) is required with amount', p('currency'));
   }
+  if (input.amountUsd !== undefined && input.amountUsd !== null) {
+    const usd = new Decimal(input.amountUsd);
+    if (usd.isNegative() && !usd.isZero()) throw badInput(`amountUsd must be zero or positive; got ${input.amountUsd}`, p('amountUsd'));
+    if (usd.precision(true) > 15) throw badInput('amountUsd must have at most 15 significant digits', p('amountUsd'));
+    if (usd.decimalPlaces() > 2) throw badInput(`amountUsd is in USD and must have at most 2 decimals (cents); got ${input.amountUsd}`, p('amountUsd'));
+    if (input.amount === undefined || input.amount === null) throw badInput('amountUsd is the USD value of amount: send amount and currency with it', p('amount'));
+  }
   if (input.currency !== undefined && input.currency !== null && !isCurrency(input.currency)) {
     throw badInput(`currency must be an ISO 4217 code in capitals such as USD or EUR; got ${JSON.stringify(input.currency)}`, p('currency'));
   }
   if (input.subscriptionStatus !== undefined && input.subscriptionStatus !== null && !(SUBSCRIPTION_STATUSES as readonly string[]).includes(input.subscriptionStatus)) {
     throw badInput(`subscriptionStatus must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`, p('subscriptionStatus'));
+  }
+  if (input.refundOf !== undefined && input.refundOf !== null) {
+    if (input.eventType !== EventType.REFUND && input.eventType !== EventType.CHARGEBACK) {
+      throw badInput('refundOf is only allowed when eventType is REFUND or CHARGEBACK', p('refundOf'));
+    }
+    if (input.refundOf.length > MAX_STRING) throw badInput(`refundOf must be at most ${MAX_STRING} characters`, p('refundOf'));
   }
   if (input.occurredAt && input.occurredAt.getTime() > now.getTime() + FUTURE_SKEW_MS) {
     throw badInput('occurredAt must not be in the future (5 minutes of clock skew are allowed)', p('occurredAt'));

@@ -39,6 +39,10 @@ export class TenantSettings {
   @Column({ name: 'attribution_window_hours', type: 'integer', nullable: true })
   attributionWindowHours: number | null;
 
+  /** Refuse events whose productId is not in the product catalogue; null = false. */
+  @Column({ name: 'refuse_unknown_products', type: 'boolean', nullable: true })
+  refuseUnknownProducts: boolean | null;
+
   @Column({ name: 'updated_at' })
   updatedAt: Date;
 }
@@ -60,6 +64,21 @@ export class PlanModel {
 
   @Column({ name: 'cpa_event_types', type: 'simple-json' })
   cpaEventTypes: string[];
+
+  /**
+   * The plan's versions as far as isConversion needs them (currency, CPA rules with minAmount, in force from
+   * effectiveFrom); null for a plan known only from a fact older than plan versions (cpaEventTypes then decide).
+   */
+  @Column({ type: 'simple-json', nullable: true })
+  versions: PlanModelVersion[] | null;
+}
+
+export interface PlanModelVersion {
+  version: number;
+  effectiveFrom: string;
+  currency: string;
+  /** CPA rules; accountTypes and countries (rule conditions) are absent in facts from before conditions existed. */
+  rules: { kind: string; eventType: string | null; minAmount: string | null; accountTypes?: string[] | null; countries?: string[] | null }[];
 }
 
 /** Which plan a partner is on (fed by `commission_plan.assigned`). */

@@ -51,6 +51,13 @@ export class ReferralEvent {
   @Field(() => AttributionMethod)
   attribution: AttributionMethod;
 
+  /**
+   * While `attribution` is PENDING: the lower-cased referral code the event waits for
+   * (null when it waits on its trader's first touch). Cleared when it is settled.
+   */
+  @Column({ name: 'pending_code', type: 'varchar', nullable: true })
+  pendingCode: string | null;
+
   /** Exact decimal, kept as text (numeric in PostgreSQL). */
   @Column({ type: 'varchar', nullable: true })
   @Field(() => DecimalScalar, { nullable: true })
@@ -59,6 +66,11 @@ export class ReferralEvent {
   @Column({ type: 'varchar', nullable: true })
   @Field(() => String, { nullable: true, description: 'ISO 4217' })
   currency: string | null;
+
+  /** The payment's value in USD as the sender gave it (Track360 amount_usd), exact; null when not given. */
+  @Column({ name: 'amount_usd', type: 'varchar', nullable: true })
+  @Field(() => DecimalScalar, { nullable: true, description: "The payment's value in USD as the sender gave it (Track360 amount_usd); a USD plan pays percentage commissions on it" })
+  amountUsd: string | null;
 
   @Column({ name: 'payment_method', type: 'varchar', nullable: true })
   @Field(() => String, { nullable: true })
@@ -71,6 +83,11 @@ export class ReferralEvent {
   @Column({ name: 'product_id', type: 'varchar', nullable: true })
   @Field(() => String, { nullable: true })
   productId: string | null;
+
+  /** A REFUND or CHARGEBACK: the payment event it refunds, when the sender named it (trackEvent refundOf). */
+  @Column({ name: 'refund_of', type: 'varchar', nullable: true })
+  @Field(() => ID, { nullable: true, description: 'A REFUND or CHARGEBACK: the id of the payment event it refunds, when named (trackEvent refundOf)' })
+  refundOf: string | null;
 
   @Column({ name: 'is_conversion', type: 'boolean' })
   @Field({ description: "Qualifies for a CPA payout under the partner's plan" })

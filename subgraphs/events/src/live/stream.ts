@@ -1,6 +1,5 @@
-import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
-import { PubSub } from '../../../shared/src';
+import { positionedStream, PubSub } from '../../../shared/src';
 import { ReferralEvent } from '../entities/referral-event.entity';
 
 export interface StreamFilter {
@@ -16,8 +15,6 @@ export interface LiveMessage {
 }
 
 export const liveChannel = (tenantId: string) => `conversions:${tenantId}`;
-
-const REPLAY_PAGE = 500;
 
 export function matches(filter: StreamFilter, e: { partnerId: string | null; eventType: string; isConversion: boolean }): boolean {
   if (filter.partnerId && e.partnerId !== filter.partnerId) return false;
@@ -58,12 +55,10 @@ export function fromMessage(tenantId: string, m: LiveMessage): ReferralEvent {
 
 /**
  * The events of a tenant, in commit order: first every matching event after
- * `afterPosition` from the database, then live ones from the pub/sub. The pub/sub is
- * subscribed before the database is read, so nothing committed in between is missed;
- * positions already delivered are dropped, and a hole in the live positions (messages
- * can arrive out of order from several relays) is filled from the database.
+ * `afterPosition` from the database, then live ones from the pub/sub, with no gap and no
+ * repeat at the switch (the shared positioned stream: subgraphs/shared/src/live-stream.ts).
  */
-export async function* conversionStream(opts: {
+export function conversionStream(opts: {
   ds: DataSource;
   pubsub: PubSub;
   tenantId: string;
@@ -73,71 +68,32 @@ export async function* conversionStream(opts: {
   bufferLimit: number;
 }): AsyncGenerator<ReferralEvent> {
   const { ds, tenantId, filter } = opts;
-  const queue: LiveMessage[] = [];
-  let overflow = false;
-  let wake: (() => void) | null = null;
-  const unsubscribe = await opts.pubsub.subscribe(liveChannel(tenantId), (message) => {
-    if (queue.length >= opts.bufferLimit) overflow = true;
-    else queue.push(message as LiveMessage);
-    wake?.();
-  });
   const repo = ds.getRepository(ReferralEvent);
-  const page = async (after: number, upTo: number | null) => {
-    const qb = repo
-      .createQueryBuilder('e')
-      .where('e.tenant_id = :tenantId AND e.position > :after', { tenantId, after })
-      .orderBy('e.position', 'ASC')
-      .take(REPLAY_PAGE);
-    if (upTo !== null) qb.andWhere('e.position < :upTo', { upTo });
-    if (filter.partnerId) qb.andWhere('e.partner_id = :partnerId', { partnerId: filter.partnerId });
-    if (filter.eventTypes?.length) qb.andWhere('e.event_type IN (:...types)', { types: filter.eventTypes });
-    if (filter.conversionsOnly) qb.andWhere('e.is_conversion = :conv', { conv: true });
-    return qb.getMany();
-  };
-  try {
-    let last: number;
-    if (opts.afterPosition === null) {
+  return positionedStream<ReferralEvent, LiveMessage>({
+    pubsub: opts.pubsub,
+    channel: liveChannel(tenantId),
+    afterPosition: opts.afterPosition,
+    bufferLimit: opts.bufferLimit,
+    head: async () => {
       const [row] = await ds.query(
         ds.options.type === 'postgres' ? 'SELECT COALESCE(MAX(position), 0) AS p FROM events WHERE tenant_id = $1' : 'SELECT COALESCE(MAX(position), 0) AS p FROM events WHERE tenant_id = ?',
         [tenantId],
       );
-      last = Number(row.p);
-    } else {
-      last = opts.afterPosition;
-      for (;;) {
-        const rows = await page(last, null);
-        for (const e of rows) {
-          yield e;
-          last = Number(e.position);
-        }
-        if (rows.length < REPLAY_PAGE) break;
-      }
-    }
-    for (;;) {
-      if (overflow) {
-        throw new GraphQLError('the subscriber read too slowly and its buffer filled; resubscribe with after: <the last cursor received>', {
-          extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
-        });
-      }
-      const next = queue.shift();
-      if (!next) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
-        continue;
-      }
-      if (next.position <= last) continue;
-      if (next.position > last + 1) {
-        for (let rows = await page(last, next.position); rows.length; rows = await page(last, next.position)) {
-          for (const e of rows) {
-            yield e;
-            last = Number(e.position);
-          }
-        }
-      }
-      last = next.position;
-      if (matches(filter, next.event)) yield fromMessage(tenantId, next);
-    }
-  } finally {
-    await unsubscribe();
-  }
+      return Number(row.p);
+    },
+    page: (after, upTo, limit) => {
+      const qb = repo
+        .createQueryBuilder('e')
+        .where('e.tenant_id = :tenantId AND e.position > :after', { tenantId, after })
+        .orderBy('e.position', 'ASC')
+        .take(limit);
+      if (upTo !== null) qb.andWhere('e.position < :upTo', { upTo });
+      if (filter.partnerId) qb.andWhere('e.partner_id = :partnerId', { partnerId: filter.partnerId });
+      if (filter.eventTypes?.length) qb.andWhere('e.event_type IN (:...types)', { types: filter.eventTypes });
+      if (filter.conversionsOnly) qb.andWhere('e.is_conversion = :conv', { conv: true });
+      return qb.getMany();
+    },
+    positionOf: (e) => Number(e.position),
+    fromMessage: (m) => (matches(filter, m.event) ? fromMessage(tenantId, m) : null),
+  });
 }

@@ -4,6 +4,7 @@ import { encodeEventCursor } from '../domain/event-cursor';
 import { Click, ReferralLink } from '../external/links';
 import { EventsDeps } from '../services/deps';
 import { validateTrackEvent } from '../domain/track-event-input';
+import { assertKnownProduct } from './product.resolver';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { Trader } from '../entities/trader.entity';
 import { Partner } from '../external/partner';
@@ -47,7 +48,8 @@ export class ReferralEventResolver {
     if (idempotencyKey !== null && idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 255)) {
       throw badInput('idempotencyKey must be 1-255 characters', 'idempotencyKey');
     }
-    return trackEvent(this.deps.outbox, ctx.principal.tenantId, { ...input }, idempotencyKey ?? null, this.deps.config.clickIdSecrets);
+    await assertKnownProduct(ctx.dataSource.manager, ctx.principal.tenantId, input.productId);
+    return trackEvent(this.deps.outbox, ctx.principal.tenantId, { ...input }, idempotencyKey ?? null, this.deps.config.clickIdSecrets, this.deps.attributionWait);
   }
 
   @FieldResolver(() => Partner, { nullable: true, description: 'The attributed partner' })

@@ -31,6 +31,12 @@ export class TrackEventInput {
   @Field(() => String, { nullable: true, description: 'ISO 4217, e.g. USD' })
   currency?: string | null;
 
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: "The payment's value in USD (Track360 amount_usd): zero or positive, at most 15 significant digits and 2 decimals; needs amount. A plan settling in USD pays percentage commissions on it instead of converting amount",
+  })
+  amountUsd?: string | null;
+
   @Field(() => String, { nullable: true, description: 'card, wire, crypto, ...' })
   paymentMethod?: string | null;
 
@@ -42,6 +48,13 @@ export class TrackEventInput {
 
   @Field(() => Date, { nullable: true, description: 'When it happened; defaults to now' })
   occurredAt?: Date | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'REFUND or CHARGEBACK only: the id of the payment event refunded (same customer). Its commissions are reversed, pro rata when amount is less than the payment',
+  })
+  refundOf?: string | null;
 
   @Field(() => String, { nullable: true })
   ip?: string | null;

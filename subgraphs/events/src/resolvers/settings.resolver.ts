@@ -15,18 +15,25 @@ export class EventSettings {
 
   @Field(() => Int, { description: 'Fingerprint attribution window, hours (from the link settings)' })
   attributionWindowHours: number;
+
+  @Field(() => Boolean, { description: 'Refuse events whose productId is not in the product catalogue (NOT_FOUND on input.productId); default false' })
+  refuseUnknownProducts: boolean;
 }
 
 @InputType()
 export class EventSettingsInput {
-  @Field(() => [EventType], { nullable: true, description: 'null restores the default' })
+  @Field(() => [EventType], { nullable: true, description: 'null restores the default; omitted keeps the current value' })
   conversionEventTypes?: EventType[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Refuse events naming a product outside the catalogue; omitted keeps the current value' })
+  refuseUnknownProducts?: boolean | null;
 }
 
 function view(row: TenantSettings | null): EventSettings {
   return {
     conversionEventTypes: (row?.conversionEventTypes as EventType[] | null) ?? [...DEFAULT_CONVERSION_TYPES],
     attributionWindowHours: row?.attributionWindowHours ?? DEFAULT_ATTRIBUTION_WINDOW_HOURS,
+    refuseUnknownProducts: row?.refuseUnknownProducts ?? false,
   };
 }
 
@@ -49,11 +56,14 @@ export class EventSettingsResolver {
     }
     return this.deps.outbox.transaction(async (m, emit) => {
       const repo = m.getRepository(TenantSettings);
-      const row = (await repo.findOneBy({ tenantId: ctx.principal.tenantId })) ?? repo.create({ tenantId: ctx.principal.tenantId, attributionWindowHours: null });
-      row.conversionEventTypes = input.conversionEventTypes ?? null;
+      const row =
+        (await repo.findOneBy({ tenantId: ctx.principal.tenantId })) ??
+        repo.create({ tenantId: ctx.principal.tenantId, attributionWindowHours: null, conversionEventTypes: null, refuseUnknownProducts: null });
+      if (input.conversionEventTypes !== undefined) row.conversionEventTypes = input.conversionEventTypes ?? null;
+      if (input.refuseUnknownProducts !== undefined && input.refuseUnknownProducts !== null) row.refuseUnknownProducts = input.refuseUnknownProducts;
       row.updatedAt = new Date();
       await repo.save(row);
-      emit('event_settings.changed', ctx.principal.tenantId, { conversionEventTypes: view(row).conversionEventTypes });
+      emit('event_settings.changed', ctx.principal.tenantId, { conversionEventTypes: view(row).conversionEventTypes, refuseUnknownProducts: view(row).refuseUnknownProducts });
       return view(row);
     });
   }

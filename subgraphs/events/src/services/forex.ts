@@ -21,6 +21,7 @@ import { Trader } from '../entities/trader.entity';
 import { CurrentFirst, directedAmount, placeDeposit, placeTradingDay } from '../domain/firsts';
 import { EventsDeps } from './deps';
 import { eventFact, recordEvent } from './track-event';
+import { conversionOf } from './settle-attribution';
 
 export interface BulkResult {
   accepted: number;
@@ -172,19 +173,24 @@ export async function upsertForexTransactions(deps: EventsDeps, tenantId: string
       else created++;
       for (const type of derive) {
         if (type === 'FIRST_DEPOSIT' && placement.demote) {
-          await correctEvent(m, emit, tenantId, placement.demote, { eventType: EventType.RECURRING_DEPOSIT, isConversion: false }, `deposit ${r.transactionId} dated ${r.transactionDate.toISOString()} is earlier: it is the first deposit`);
+          await correctEvent(m, emit, tenantId, placement.demote, { eventType: EventType.RECURRING_DEPOSIT }, `deposit ${r.transactionId} dated ${r.transactionDate.toISOString()} is earlier: it is the first deposit`);
         }
+        // A chargeback names the deposit it reverses, for the amount that deposit credited.
+        const reversed = type === 'CHARGEBACK' ? await depositEventOf(m, tenantId, r.transactionId) : null;
         const event = await recordEvent(
           m,
           emit,
           tenantId,
           {
             eventType: EventType[type],
-            amount: money(directedAmount(r.transactionType, r.amountCurrency), r.currency),
-            currency: r.currency,
+            amount: reversed?.amount ?? money(directedAmount(r.transactionType, r.amountCurrency), r.currency),
+            currency: reversed?.currency ?? r.currency,
+            // Track360's amount_usd: a USD plan pays percentage commissions on it (not on a chargeback).
+            amountUsd: reversed || r.amountUsd === null || r.amountUsd === undefined ? null : money(directedAmount(r.transactionType, r.amountUsd), 'USD'),
             paymentMethod: r.transactionSubtype,
             externalCustomerId: r.customerId,
             occurredAt: r.transactionDate,
+            refundOf: reversed?.id ?? null,
           },
           { source: 'forex', trader, idempotencyKey: `forex:${r.transactionId}:${type}`, clickIdSecrets: deps.config.clickIdSecrets },
         );
@@ -251,6 +257,12 @@ export async function upsertTradingActivity(deps: EventsDeps, tenantId: string, 
   });
 }
 
+/** The deposit event a transaction's approval derived (under either label), if any. */
+async function depositEventOf(m: EntityManager, tenantId: string, transactionId: string): Promise<ReferralEvent | null> {
+  const keys = [`forex:${transactionId}:FIRST_DEPOSIT`, `forex:${transactionId}:RECURRING_DEPOSIT`];
+  return (await m.getRepository(ReferralEvent).findBy({ tenantId, idempotencyKey: In(keys) }))[0] ?? null;
+}
+
 /** Each trader's current FIRST_DEPOSIT or FIRST_TRADE event and the date it carries. */
 async function currentFirsts(m: EntityManager, tenantId: string, traderIds: string[], type: EventType): Promise<Map<string, CurrentFirst>> {
   const out = new Map<string, CurrentFirst>();
@@ -271,8 +283,10 @@ async function correctEvent(m: EntityManager, emit: Emit, tenantId: string, even
   const repo = m.getRepository(ReferralEvent);
   const event = await repo.findOneByOrFail({ tenantId, id: eventId });
   const previous = { eventType: event.eventType, isConversion: event.isConversion, timestamp: event.occurredAt.toISOString() };
-  await repo.update({ id: eventId }, patch);
   Object.assign(event, patch);
+  // A new label or date is a new question for the plan (a RECURRING_DEPOSIT is rarely paid a CPA): the one rule decides.
+  event.isConversion = await conversionOf(m, event, event.partnerId);
+  await repo.update({ id: eventId }, { ...patch, isConversion: event.isConversion });
   const trader = event.traderId ? await m.getRepository(Trader).findOneBy({ id: event.traderId }) : null;
   emit('referral_event.corrected', tenantId, { ...eventFact(event, trader), previous, reason });
 }
@@ -291,6 +305,9 @@ function emitActivity(emit: Emit, tenantId: string, trader: Trader, a: TradingAc
       commission: a.commission ?? null,
       volumeUsd: a.volumeUsd ?? null,
       pnl: a.pnl ?? null,
+      // For rule conditions in commissions: the customer's trading account type and country.
+      accountType: trader.accountType ?? null,
+      country: trader.country ?? null,
     },
     delta: { lots: delta.lots, spreadCost: delta.spreadCost, commission: delta.commission },
   });

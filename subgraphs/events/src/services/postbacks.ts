@@ -3,6 +3,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { isPostgres, logger, Logger, newId, openSecret, transaction } from '../../../shared/src';
+import { isCommissionPostbackType } from '../domain/commission-postbacks';
 import { pinnedLookup, resolveAndCheck } from '../domain/postback-target';
 import { nextAttemptDelayMs } from '../domain/retry-schedule';
 import { webhookHeaders } from '../domain/webhook-signature';
@@ -45,27 +46,43 @@ export function postbackBody(messageId: string, event: EventData): string {
   });
 }
 
-export const subscribed = (endpoint: PostbackEndpoint, eventType: string) => endpoint.eventTypes.includes('*') || endpoint.eventTypes.includes(eventType);
+/** Whether an endpoint wants a type: listed, or any event type under "*" (commission types are opt-in: never by "*"). */
+export const subscribed = (endpoint: PostbackEndpoint, eventType: string) =>
+  endpoint.eventTypes.includes(eventType) || (endpoint.eventTypes.includes('*') && !isCommissionPostbackType(eventType));
 
-/** Queues the first attempt of a message to every enabled endpoint that wants the event. */
-export async function enqueueEvent(m: EntityManager, tenantId: string, event: EventData): Promise<PostbackDelivery[]> {
-  const endpoints = await m.getRepository(PostbackEndpoint).findBy({ tenantId, enabled: true, deletedAt: IsNull() });
+/** One message (an event, or a commission change) queued for its first attempt. */
+export interface FirstAttempt {
+  tenantId: string;
+  /** What the message id is keyed by: the event, or the fact. */
+  key: string;
+  eventId: string | null;
+  eventType: string;
+  body: (messageId: string) => string;
+}
+
+/**
+ * Queues the first attempt of a message to every enabled endpoint that wants its type. The
+ * message id is keyed by `key` and the endpoint, so a redelivered fact queues nothing twice
+ * (unique message + attempt).
+ */
+export async function enqueueFirstAttempts(m: EntityManager, message: FirstAttempt): Promise<PostbackDelivery[]> {
+  const endpoints = await m.getRepository(PostbackEndpoint).findBy({ tenantId: message.tenantId, enabled: true, deletedAt: IsNull() });
   const now = new Date();
   const rows = endpoints
-    .filter((e) => subscribed(e, event.eventType))
+    .filter((e) => subscribed(e, message.eventType))
     .map((e) => {
-      const messageId = `msg_${event.id}_${e.id}`;
+      const messageId = `msg_${message.key}_${e.id}`;
       return m.getRepository(PostbackDelivery).create({
         id: newId('pbd'),
-        tenantId,
+        tenantId: message.tenantId,
         endpointId: e.id,
         messageId,
-        eventId: event.id,
-        eventType: event.eventType,
+        eventId: message.eventId,
+        eventType: message.eventType,
         isTest: false,
         status: DeliveryStatus.PENDING,
         attempt: 1,
-        body: postbackBody(messageId, event),
+        body: message.body(messageId),
         responseStatus: null,
         durationMs: null,
         error: null,
@@ -77,6 +94,11 @@ export async function enqueueEvent(m: EntityManager, tenantId: string, event: Ev
     });
   if (rows.length) await m.getRepository(PostbackDelivery).createQueryBuilder().insert().values(rows).orIgnore().execute();
   return rows;
+}
+
+/** Queues the first attempt of an event to every enabled endpoint that wants it. */
+export function enqueueEvent(m: EntityManager, tenantId: string, event: EventData): Promise<PostbackDelivery[]> {
+  return enqueueFirstAttempts(m, { tenantId, key: event.id, eventId: event.id, eventType: event.eventType, body: (messageId) => postbackBody(messageId, event) });
 }
 
 interface Outcome {

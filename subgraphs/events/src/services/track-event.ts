@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { conflict, dateParam, decodeClickId, Emit, fingerprint, isPostgres, newId, Outbox, sql } from '../../../shared/src';
 import { attribute, Attribution } from '../domain/attribute';
+import { AttributionWait, attributionCodeMisses, attributionPending, CodeNotKnownYet } from './attribution-wait';
+import { settlePendingCodes } from './settle-attribution';
 import { AttributionMethod, DEFAULT_CONVERSION_TYPES, EventType } from '../domain/event-types';
 import { TrackEventFields } from '../domain/track-event-input';
-import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from '../entities/read-models.entity';
+import { planQualifies, refundedPayment } from './plan-conversion';
+import { RecentClick, TenantSettings } from '../entities/read-models.entity';
 import { PartnerRef, ReferralCodeOwner } from '../entities/referral-code-owner.entity';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { Trader } from '../entities/trader.entity';
@@ -21,8 +24,12 @@ export function requestHash(input: TrackEventFields): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
-/** The `event.recorded` fact: what commissions, postbacks and live subscribers need. */
-export function eventFact(e: ReferralEvent, trader: Trader | null) {
+/**
+ * The `event.recorded` fact: what commissions, postbacks and live subscribers need. A refund naming its payment
+ * (`refundOf`) carries that payment's facts in `refunded`, so commissions can apply the payment first if its own
+ * fact has not arrived yet.
+ */
+export function eventFact(e: ReferralEvent, trader: Trader | null, refunded: ReferralEvent | null = null) {
   return {
     event: {
       id: e.id,
@@ -36,6 +43,7 @@ export function eventFact(e: ReferralEvent, trader: Trader | null) {
       attribution: e.attribution,
       amount: e.amount,
       currency: e.currency,
+      amountUsd: e.amountUsd ?? null,
       paymentMethod: e.paymentMethod,
       subscriptionStatus: e.subscriptionStatus,
       productId: e.productId,
@@ -43,8 +51,21 @@ export function eventFact(e: ReferralEvent, trader: Trader | null) {
       isDuplicate: e.isDuplicate,
       source: e.source,
       timestamp: e.occurredAt.toISOString(),
+      refundOf: e.refundOf ?? null,
     },
-    trader: trader && { id: trader.id, email: trader.email, name: trader.name, externalId: trader.externalId, partnerId: trader.partnerId, country: trader.country },
+    refunded: refunded && {
+      id: refunded.id,
+      eventType: refunded.eventType,
+      amount: refunded.amount,
+      currency: refunded.currency,
+      amountUsd: refunded.amountUsd ?? null,
+      isDuplicate: refunded.isDuplicate,
+      timestamp: refunded.occurredAt.toISOString(),
+      productId: refunded.productId,
+      partnerId: refunded.partnerId,
+      traderId: refunded.traderId,
+    },
+    trader: trader && { id: trader.id, email: trader.email, name: trader.name, externalId: trader.externalId, partnerId: trader.partnerId, country: trader.country, accountType: trader.accountType },
   };
 }
 
@@ -57,6 +78,12 @@ export interface RecordOptions {
   /** An attribution decided by the producer (a KYC approval names the code owner). */
   attribution?: Attribution;
   clickIdSecrets: string[];
+  /**
+   * A referral code not in the read model yet: `wait` throws CodeNotKnownYet (the caller
+   * rolls back, waits for the code and calls again with `waited`); otherwise the event
+   * is stored PENDING at once.
+   */
+  codeWait?: 'wait' | 'waited';
 }
 
 /**
@@ -69,15 +96,23 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
   const settings = await m.getRepository(TenantSettings).findOneBy({ tenantId });
   const click = input.clickId ? decodeClickId(input.clickId, tenantId, opts.clickIdSecrets) : null;
   const fp = fingerprint(input.ip, input.userAgent);
-  const codePartnerId = !opts.attribution && !click && input.referralCode ? await partnerForCode(m, tenantId, input.referralCode) : null;
+  const code = !opts.attribution && !click && input.referralCode ? await codeOwner(m, tenantId, input.referralCode) : null;
+  const codePartnerId = code?.partnerId ?? null;
+  // A code the read model has never seen: its producer's fact may be on its way.
+  const codePending = !!code && !code.known;
+  if (codePending && opts.codeWait === 'wait') throw new CodeNotKnownYet(input.referralCode!.toLowerCase());
+  if (codePending && opts.codeWait !== 'waited') attributionCodeMisses().inc();
   const decide = async (t: Trader | null): Promise<{ attribution: Attribution; fingerprintClick: RecentClick | null }> => {
     let fingerprintClick: RecentClick | null = null;
-    if (!opts.attribution && !click && !t?.partnerId && fp && !codePartnerId) {
+    // The trader's first touch waits on a code an earlier event of it named.
+    const traderPending = !t?.partnerId && t?.attribution === AttributionMethod.PENDING;
+    if (!opts.attribution && !click && !t?.partnerId && fp && !codePartnerId && !codePending && !traderPending) {
       const windowMs = (settings?.attributionWindowHours ?? DEFAULT_ATTRIBUTION_WINDOW_HOURS) * 3600_000;
       fingerprintClick = await latestClick(m, tenantId, fp, new Date(occurredAt.getTime() - windowMs), occurredAt);
     }
     const attribution =
-      opts.attribution ?? attribute({ clickPartnerId: click?.partnerId, codePartnerId, traderPartnerId: t?.partnerId, fingerprintPartnerId: fingerprintClick?.partnerId });
+      opts.attribution ??
+      attribute({ clickPartnerId: click?.partnerId, codePartnerId, codePending, traderPartnerId: t?.partnerId, traderPending, fingerprintPartnerId: fingerprintClick?.partnerId });
     return { attribution, fingerprintClick };
   };
 
@@ -101,11 +136,27 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
     trader.partnerId = attribution.partnerId;
     trader.attribution = attribution.method;
     await m.getRepository(Trader).update({ id: trader.id }, { partnerId: trader.partnerId, attribution: trader.attribution });
+  } else if (trader && !trader.partnerId && attribution.method === AttributionMethod.PENDING && trader.attribution !== AttributionMethod.PENDING) {
+    // Its first touch now waits on this event's code: the trader's next events wait with it.
+    trader.attribution = AttributionMethod.PENDING;
+    await m.getRepository(Trader).update({ id: trader.id }, { attribution: trader.attribution });
   }
+  const pendingCode = attribution.method === AttributionMethod.PENDING && codePending ? input.referralCode!.toLowerCase() : null;
 
   // A trader this transaction created has no events yet: nothing to ask.
   const isDuplicate = trader && !created ? await hasSameEvent(m, tenantId, trader.id, input.eventType, input.customEventName ?? null) : false;
-  const conversionTypes = (await planConversionTypes(m, tenantId, attribution.partnerId, input.productId ?? null)) ?? (settings?.conversionEventTypes ? new Set(settings.conversionEventTypes) : DEFAULT_CONVERSION_TYPES);
+  const refunded = await refundedPayment(m, tenantId, input, trader?.id ?? null);
+  // The plan version in force at occurredAt decides (CPA rule and minAmount); without plans, the tenant's types.
+  const planDecision = await planQualifies(m, tenantId, attribution.partnerId, input.productId ?? null, {
+    eventType: input.eventType,
+    amount: input.amount ?? null,
+    currency: input.currency ?? null,
+    isDuplicate,
+    occurredAt,
+    // Rule conditions (accountTypes, countries) look at the customer as it is when the event is recorded.
+    context: { accountType: trader?.accountType ?? null, country: trader?.country ?? null },
+  });
+  const conversionTypes = settings?.conversionEventTypes ? new Set(settings.conversionEventTypes) : DEFAULT_CONVERSION_TYPES;
   const event = m.getRepository(ReferralEvent).create({
     id: newId('evt'),
     tenantId,
@@ -119,37 +170,25 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
     fingerprint: fp,
     source: opts.source,
     attribution: attribution.method,
+    pendingCode,
     amount: input.amount ?? null,
     currency: input.currency ?? null,
+    amountUsd: input.amountUsd ?? null,
     paymentMethod: input.paymentMethod ?? null,
     subscriptionStatus: input.subscriptionStatus ?? null,
     productId: input.productId ?? null,
     isDuplicate,
-    isConversion: attribution.method !== AttributionMethod.NONE && !isDuplicate && conversionTypes.has(input.eventType),
+    isConversion: attribution.partnerId !== null && !isDuplicate && (planDecision ?? conversionTypes.has(input.eventType)),
+    refundOf: refunded?.id ?? null,
     idempotencyKey: opts.idempotencyKey ?? null,
     requestHash: opts.idempotencyKey ? opts.requestHash ?? null : null,
     occurredAt,
     createdAt: now,
   });
   await m.getRepository(ReferralEvent).insert(event);
-  emit('event.recorded', tenantId, eventFact(event, trader));
+  if (event.attribution === AttributionMethod.PENDING) attributionPending().inc({ waits_on: pendingCode ? 'code' : 'trader' });
+  emit('event.recorded', tenantId, eventFact(event, trader, refunded));
   return event;
-}
-
-/**
- * The event types the partner's commission plan pays a CPA for (product plan, else the
- * partner's, else the tenant default), from the read model of plan facts; null when the
- * tenant has no plans, and the tenant setting decides.
- */
-async function planConversionTypes(m: EntityManager, tenantId: string, partnerId: string | null, productId: string | null): Promise<Set<string> | null> {
-  const plans = await m.getRepository(PlanModel).findBy({ tenantId });
-  if (!plans.length || !partnerId) return null;
-  const assigned = await m.getRepository(PartnerPlanModel).findOneBy({ tenantId, partnerId });
-  const plan =
-    (productId ? plans.find((p) => p.productId === productId) : undefined) ??
-    plans.find((p) => p.planId === assigned?.planId) ??
-    plans.find((p) => p.isDefault && !p.productId);
-  return plan ? new Set(plan.cpaEventTypes) : new Set();
 }
 
 /**
@@ -164,7 +203,7 @@ export async function nextPosition(m: EntityManager, tenantId: string): Promise<
   return Number(row.p) + 1;
 }
 
-async function latestClick(m: EntityManager, tenantId: string, fp: string, from: Date, to: Date): Promise<RecentClick | null> {
+export async function latestClick(m: EntityManager, tenantId: string, fp: string, from: Date, to: Date): Promise<RecentClick | null> {
   return m
     .getRepository(RecentClick)
     .createQueryBuilder('c')
@@ -174,8 +213,19 @@ async function latestClick(m: EntityManager, tenantId: string, fp: string, from:
     .getOne();
 }
 
-/** trackEvent: validation is done by the caller; this adds idempotency around recordEvent. */
-export async function trackEvent(outbox: Outbox, tenantId: string, input: TrackEventFields, idempotencyKey: string | null, clickIdSecrets: string[]): Promise<ReferralEvent> {
+/**
+ * trackEvent: validation is done by the caller; this adds idempotency around recordEvent,
+ * and the wait for a referral code not known yet (`wait`: once per request, outside any
+ * transaction, at most ATTRIBUTION_WAIT_MS; see attribution-wait.ts).
+ */
+export async function trackEvent(
+  outbox: Outbox,
+  tenantId: string,
+  input: TrackEventFields,
+  idempotencyKey: string | null,
+  clickIdSecrets: string[],
+  wait?: AttributionWait,
+): Promise<ReferralEvent> {
   const hash = requestHash(input);
   const replay = async (m: EntityManager) => {
     if (!idempotencyKey) return null;
@@ -186,19 +236,42 @@ export async function trackEvent(outbox: Outbox, tenantId: string, input: TrackE
     }
     return existing;
   };
-  const attempt = () =>
+  const attempt = (codeWait: RecordOptions['codeWait']) =>
     outbox.transaction(async (m, emit) => {
       const previous = await replay(m);
       if (previous) return previous;
-      return recordEvent(m, emit, tenantId, input, { source: 'api', idempotencyKey, requestHash: hash, clickIdSecrets });
+      return recordEvent(m, emit, tenantId, input, { source: 'api', idempotencyKey, requestHash: hash, clickIdSecrets, codeWait });
     });
+  const once = async (codeWait: RecordOptions['codeWait']) => {
+    try {
+      return await attempt(codeWait);
+    } catch (err) {
+      // Two requests with one idempotency key raced: the loser now finds the winner's event.
+      if (idempotencyKey && isUniqueViolation(err)) return attempt(codeWait);
+      throw err;
+    }
+  };
+  let event: ReferralEvent;
   try {
-    return await attempt();
+    event = await once(wait && wait.waitMs > 0 ? 'wait' : undefined);
   } catch (err) {
-    // Two requests with one idempotency key raced: the loser now finds the winner's event.
-    if (idempotencyKey && isUniqueViolation(err)) return attempt();
-    throw err;
+    if (!(err instanceof CodeNotKnownYet) || !wait) throw err;
+    // Rolled back before writing anything: wait for the code with no transaction open.
+    attributionCodeMisses().inc();
+    const ds = outbox.dataSource;
+    await wait.waiters.waitFor(tenantId, err.codeKey, wait.waitMs, async () => (await codeOwner(ds.manager, tenantId, err.codeKey)).known);
+    event = await once('waited');
   }
+  if (event.attribution === AttributionMethod.PENDING && event.pendingCode) {
+    // The code may have been applied between our look and our commit, its consumer not seeing
+    // our uncommitted event: settle it now rather than at the next sweep.
+    const codeKey = event.pendingCode;
+    if ((await codeOwner(outbox.dataSource.manager, tenantId, codeKey)).partnerId) {
+      await outbox.transaction((m, emit) => settlePendingCodes(m, emit, tenantId, [codeKey]));
+      event = (await outbox.dataSource.getRepository(ReferralEvent).findOneBy({ id: event.id })) ?? event;
+    }
+  }
+  return event;
 }
 
 export function isUniqueViolation(err: unknown): boolean {
@@ -246,7 +319,7 @@ async function createTrader(
       name: input.name ?? null,
       externalId,
       partnerId: firstTouch.partnerId,
-      attribution: firstTouch.partnerId ? firstTouch.method : AttributionMethod.NONE,
+      attribution: firstTouch.partnerId || firstTouch.method === AttributionMethod.PENDING ? firstTouch.method : AttributionMethod.NONE,
       signupAt: input.eventType === EventType.REGISTRATION ? occurredAt : null,
       createdAt: new Date(),
     })
@@ -272,17 +345,28 @@ async function fillTrader(m: EntityManager, trader: Trader, input: TraderInput, 
 
 /** The partner a referral code belongs to: a partner's own code first, then a KYC code's owner. */
 export async function partnerForCode(m: EntityManager, tenantId: string, code: string): Promise<string | null> {
-  const owners = await m.getRepository(ReferralCodeOwner).findBy({ tenantId, codeKey: code.toLowerCase(), active: true });
+  return (await codeOwner(m, tenantId, code)).partnerId;
+}
+
+/**
+ * What the read model knows of a code: `known` once any fact about it arrived (active or
+ * not, partner code or KYC code); `partnerId` when it attributes to a partner now. An
+ * unknown code may still be on its way on the bus; a known one that names no partner (a
+ * deactivated KYC code, one whose owner is not a partner) attributes nothing.
+ */
+export async function codeOwner(m: EntityManager, tenantId: string, code: string): Promise<{ known: boolean; partnerId: string | null }> {
+  const rows = await m.getRepository(ReferralCodeOwner).findBy({ tenantId, codeKey: code.toLowerCase() });
+  const owners = rows.filter((o) => o.active);
   const own = owners.find((o) => o.source === 'links' && o.partnerId);
-  if (own) return own.partnerId;
+  if (own) return { known: true, partnerId: own.partnerId };
   for (const o of owners) {
-    if (o.partnerId) return o.partnerId;
+    if (o.partnerId) return { known: true, partnerId: o.partnerId };
     if (o.ownerUserId) {
       const ref = await m.getRepository(PartnerRef).findOneBy({ tenantId, externalId: o.ownerUserId });
-      if (ref) return ref.partnerId;
+      if (ref) return { known: true, partnerId: ref.partnerId };
     }
   }
-  return null;
+  return { known: rows.length > 0, partnerId: null };
 }
 
 export async function hasSameEvent(m: EntityManager, tenantId: string, traderId: string, eventType: EventType, customEventName: string | null): Promise<boolean> {

@@ -58,6 +58,14 @@ export class ReferralCode {
   @Field()
   createdAt: Date;
 
+  /**
+   * When links confirmed the code in the tenant's one code namespace: at creation, or (codes
+   * stored before links kept the namespace) when kyc's start-up sync reported it. Null while
+   * unconfirmed, or for a code a partner also held before the namespace existed.
+   */
+  @Column({ name: 'reserved_at', type: Date, nullable: true })
+  reservedAt: Date | null;
+
   @Field(() => Money, { nullable: true, description: 'Referral bonus paid to the owner when a KYC application with the code is approved' })
   bonus(): Money | null {
     return this.bonusAmount && this.bonusCurrency ? { amount: this.bonusAmount, currency: this.bonusCurrency } : null;

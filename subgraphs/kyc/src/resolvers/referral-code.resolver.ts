@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import { code as currencyByCode } from 'currency-codes';
+import { GraphQLError } from 'graphql';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Partner } from '../external/partner';
 import {
@@ -9,6 +10,7 @@ import {
   DecimalScalar,
   Emit,
   forbidden,
+  logger,
   newId,
   notFound,
   Outbox,
@@ -16,6 +18,7 @@ import {
   requireScope,
 } from '../../../shared/src';
 import { isValidKycCode, KYC_CODE_RULE, kycCodeKey } from '../domain/referral-code';
+import { CodeNamespace } from '../external/links-code-namespace';
 import { PartnerRef } from '../entities/kyc-application.entity';
 import { Money, ReferralCode } from '../entities/referral-code.entity';
 import { KycContext } from '../loaders';
@@ -36,7 +39,7 @@ export class CreateReferralCodeInput {
   @Field({ description: 'The partner user who owns the code (a partner externalId links it to the partner)' })
   userId: string;
 
-  @Field({ description: '3-64 of [A-Za-z0-9_-]; unique per tenant ignoring case' })
+  @Field({ description: '3-64 of [A-Za-z0-9_-]; unique per tenant ignoring case among KYC codes and partner codes (current and past)' })
   referralCode: string;
 
   @Field(() => String, { nullable: true, description: 'For grouping codes by campaign, tier or period' })
@@ -105,23 +108,84 @@ function validateCreate(input: CreateReferralCodeInput): void {
   }
 }
 
+/**
+ * The code is taken in the tenant's one namespace (a KYC code, or a partner's code now or
+ * before). `referral_code_taken` is kyc's name for links' `referral.code_taken`, kept so
+ * existing clients keep working.
+ */
+function codeTaken(code: string): GraphQLError {
+  return conflict(
+    `referral code ${code} already exists: KYC referral codes and partner codes (current and past) share one namespace per tenant, ignoring case`,
+    'input.referralCode',
+    'referral_code_taken',
+  );
+}
+
+/** Links keeps the namespace; without it no KYC code can be promised unique, so none is stored. */
+function namespaceUnavailable(): GraphQLError {
+  return new GraphQLError(
+    'KYC referral codes cannot be created right now: the links service, which keeps the one namespace of partner and KYC codes, is unreachable. Nothing was stored; try again.',
+    { extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'links_unavailable' } },
+  );
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string }; message?: string };
+  return e?.code === '23505' || e?.driverError?.code === '23505' || /UNIQUE constraint failed/.test(e?.message ?? '');
+}
+
 @Resolver(() => ReferralCode)
 export class ReferralCodeResolver {
-  constructor(private readonly outbox: Outbox) {}
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly namespace: CodeNamespace,
+  ) {}
 
+  /**
+   * Reserve in links, then store: the one place a subgraph calls another from a resolver (see
+   * README, KYC referral codes). A reservation whose code is not stored is given back.
+   */
   @Mutation(() => ReferralCode)
   async createReferralCode(@Arg('input', () => CreateReferralCodeInput) input: CreateReferralCodeInput, @Ctx() ctx: KycContext): Promise<ReferralCode> {
     requireScope(ctx, 'kyc:write');
     if (ctx.principal.partnerId) throw forbidden('a partner credential cannot create KYC referral codes', 'partner_scope');
     validateCreate(input);
     const tenantId = ctx.principal.tenantId;
+    const codeKey = kycCodeKey(input.referralCode);
+    if (await ctx.dataSource.getRepository(ReferralCode).findOneBy({ tenantId, codeKey })) throw codeTaken(input.referralCode);
+    const id = newId('rc');
+    await this.reserve(tenantId, input.referralCode, id);
+    try {
+      return await this.storeCode(tenantId, id, input);
+    } catch (err) {
+      await this.namespace.release(tenantId, input.referralCode, id).catch((releaseErr) =>
+        logger('kyc.codes').warn({ err: (releaseErr as Error).message, tenantId, code: input.referralCode, kycCodeId: id }, 'could not give back the reservation of a KYC code that was not stored; a retry takes it over after 10 minutes'),
+      );
+      if (isUniqueViolation(err)) throw codeTaken(input.referralCode);
+      throw err;
+    }
+  }
+
+  private async reserve(tenantId: string, code: string, id: string): Promise<void> {
+    let answer = await this.namespace.reserve(tenantId, code, id);
+    // Another KYC code's reservation without a KYC code behind it (we have none with this
+    // spelling): links hands it over if it is abandoned (older than 10 minutes).
+    if (answer.outcome === 'taken' && answer.holder.kind === 'kyc') answer = await this.namespace.reserve(tenantId, code, id, answer.holder.id);
+    if (answer.outcome === 'reserved') return;
+    if (answer.outcome === 'taken') throw codeTaken(code);
+    logger('kyc.codes').error({ why: answer.why, tenantId, code }, 'links could not reserve a KYC referral code; the code was refused as unavailable');
+    // Links may have stored the reservation before the answer was lost: give it back.
+    await this.namespace.release(tenantId, code, id).catch(() => undefined);
+    throw namespaceUnavailable();
+  }
+
+  private storeCode(tenantId: string, id: string, input: CreateReferralCodeInput): Promise<ReferralCode> {
     return this.outbox.transaction(async (m, emit) => {
       const repo = m.getRepository(ReferralCode);
-      if (await repo.findOneBy({ tenantId, codeKey: kycCodeKey(input.referralCode) })) {
-        throw conflict(`referral code ${input.referralCode} already exists`, 'input.referralCode', 'referral_code_taken');
-      }
+      if (await repo.findOneBy({ tenantId, codeKey: kycCodeKey(input.referralCode) })) throw codeTaken(input.referralCode);
+      const now = new Date();
       const code = repo.create({
-        id: newId('rc'),
+        id,
         tenantId,
         referralCode: input.referralCode,
         codeKey: kycCodeKey(input.referralCode),
@@ -131,7 +195,8 @@ export class ReferralCodeResolver {
         bonusAmount: input.bonus ? new Decimal(input.bonus.amount).toFixed(currencyByCode(input.bonus.currency)!.digits ?? 2) : null,
         bonusCurrency: input.bonus?.currency ?? null,
         active: true,
-        createdAt: new Date(),
+        createdAt: now,
+        reservedAt: now,
       });
       await repo.insert(code);
       publishCode(emit, code);

@@ -30,7 +30,7 @@ export class Partner {
   parentId: string | null;
 
   @Column({ name: 'referral_code', type: 'varchar' })
-  @Field({ description: 'Auto-created; 3-30 of [A-Za-z0-9_-]; unique per tenant ignoring case' })
+  @Field({ description: 'Auto-created; 3-30 of [A-Za-z0-9_-]; unique per tenant ignoring case among partner codes (current and past) and KYC referral codes' })
   referralCode: string;
 
   @Column({ name: 'referral_code_key', type: 'varchar' })

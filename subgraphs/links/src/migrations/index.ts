@@ -1,4 +1,5 @@
 import { Initial1763596800000 } from './1763596800000-initial';
 import { LinksClicksSettings1763683200000 } from './1763683200000-links-clicks-settings';
+import { CodeNamespace1765000200000 } from './1765000200000-code-namespace';
 
-export const migrations = [Initial1763596800000, LinksClicksSettings1763683200000];
+export const migrations = [Initial1763596800000, LinksClicksSettings1763683200000, CodeNamespace1765000200000];

@@ -21,6 +21,7 @@ import { LinksDeps } from '../services/deps';
 import { ReferralLinkConnection } from './connections';
 import { validatePartnerFields } from '../domain/partner-input';
 import { generateReferralCode, isValidReferralCode, REFERRAL_CODE_RULE, referralCodeKey } from '../domain/referral-code';
+import { reserveCode } from '../services/code-namespace';
 import { Partner } from '../entities/partner.entity';
 import { LinksContext } from '../loaders';
 import { PartnerConnection } from './connections';
@@ -128,13 +129,13 @@ export class PartnerResolver {
         const taken = await repo.findOneBy({ tenantId, externalId: input.externalId });
         if (taken) throw conflict(`externalId ${input.externalId} already belongs to partner ${taken.id}`, 'input.externalId', 'partner.external_id_taken');
       }
-      const code = input.referralCode ?? (await freeCode(m, tenantId));
-      if (input.referralCode && (await m.getRepository(PartnerCode).findOneBy({ tenantId, codeKey: referralCodeKey(code) }))) {
-        throw conflict(`referral code ${code} is taken`, 'input.referralCode', 'referral.code_taken');
-      }
+      const id = newId('prt');
       const now = new Date();
+      // The code is reserved in this transaction: partner and KYC codes share one namespace.
+      const code = input.referralCode ?? (await freeCode(m, tenantId, id, now));
+      if (input.referralCode && !(await reserveCode(m, tenantId, code, { ownerKind: 'partner', ownerId: id }, now)).reserved) throw codeTaken(code, 'input.referralCode');
       const partner = repo.create({
-        id: newId('prt'),
+        id,
         tenantId,
         name: input.name.trim(),
         email: input.email ?? null,
@@ -190,7 +191,7 @@ export class PartnerResolver {
 
   @Mutation(() => Partner, {
     description:
-      'Changes a referral code (FonProxy PATCH /referral/code): 3-30 of A-Z a-z 0-9 _ -, unique per tenant ignoring case. The old code keeps attributing to the partner. Without partnerId, the calling partner.',
+      'Changes a referral code (FonProxy PATCH /referral/code): 3-30 of A-Z a-z 0-9 _ -, unique per tenant ignoring case among partner codes (current and past) and KYC referral codes. The old code keeps attributing to the partner. Without partnerId, the calling partner.',
   })
   async updateReferralCode(@Arg('partnerId', () => ID, { nullable: true }) partnerId: string | null, @Arg('code') code: string, @Ctx() ctx: LinksContext): Promise<Partner> {
     requireScope(ctx, 'links:write');
@@ -205,10 +206,11 @@ export class PartnerResolver {
       if (!partner) throw notFound(`no partner with id ${id}`, 'partnerId', 'partner_not_found');
       const key = referralCodeKey(code);
       const codes = m.getRepository(PartnerCode);
-      const holder = await codes.findOneBy({ tenantId, codeKey: key });
-      if (holder && holder.partnerId !== id) throw conflict(`referral code ${code} is taken`, 'code', 'referral.code_taken');
-      if (partner.referralCode === code) return partner;
       const now = new Date();
+      // Free, or already this partner's (its current code or one it had): reserved in this transaction.
+      if (!(await reserveCode(m, tenantId, code, { ownerKind: 'partner', ownerId: id }, now)).reserved) throw codeTaken(code, 'code');
+      if (partner.referralCode === code) return partner;
+      const holder = await codes.findOneBy({ tenantId, codeKey: key });
       await codes.update({ tenantId, partnerId: id, replacedAt: IsNull() }, { replacedAt: now });
       if (holder) await codes.update({ tenantId, codeKey: key }, { code, replacedAt: null });
       else await codes.insert({ tenantId, codeKey: key, code, partnerId: id, createdAt: now, replacedAt: null });
@@ -290,12 +292,18 @@ export function publishPartner(emit: Emit, partner: Partner, codeChanged: boolea
   }
 }
 
-async function freeCode(m: EntityManager, tenantId: string): Promise<string> {
+/** An auto-created code, reserved for the partner: one no partner and no KYC code of the tenant has. */
+async function freeCode(m: EntityManager, tenantId: string, partnerId: string, now: Date): Promise<string> {
   for (let i = 0; i < 10; i++) {
     const code = generateReferralCode();
-    if (!(await m.getRepository(PartnerCode).findOneBy({ tenantId, codeKey: code }))) return code;
+    if ((await reserveCode(m, tenantId, code, { ownerKind: 'partner', ownerId: partnerId }, now)).reserved) return code;
   }
   throw new Error('could not find a free referral code after 10 attempts');
+}
+
+/** The code belongs to another partner (now or before) or is a KYC referral code of the tenant. */
+function codeTaken(code: string, param: string) {
+  return conflict(`referral code ${code} is taken: partner codes (current and past) and KYC referral codes share one namespace per tenant, ignoring case`, param, 'referral.code_taken');
 }
 
 /** A partner may not become its own ancestor: walk up from the new parent. */

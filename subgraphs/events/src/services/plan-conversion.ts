@@ -1,0 +1,69 @@
+import Decimal from 'decimal.js';
+import { EntityManager } from 'typeorm';
+import { badInput, notFound } from '../../../shared/src';
+import { choosePlan, qualifiesForCpa, versionAt } from '../../../shared/src/plan-rules';
+import type { RuleContext } from '../../../shared/src/rule-conditions';
+import { EventType } from '../domain/event-types';
+import { TrackEventFields } from '../domain/track-event-input';
+import { PartnerPlanModel, PlanModel, PlanModelVersion } from '../entities/read-models.entity';
+import { ReferralEvent } from '../entities/referral-event.entity';
+
+/** A plan from the read model as the shared rules take it (`versions` rebuilt from cpaEventTypes for old facts). */
+function modelVersions(plan: PlanModel): PlanModelVersion[] {
+  if (plan.versions?.length) return plan.versions;
+  return [{ version: 1, effectiveFrom: new Date(0).toISOString(), currency: '', rules: plan.cpaEventTypes.map((eventType) => ({ kind: 'CPA', eventType, minAmount: null })) }];
+}
+
+export interface ConversionFacts {
+  eventType: EventType;
+  amount: string | null;
+  currency: string | null;
+  isDuplicate: boolean;
+  occurredAt: Date;
+  /** The customer's account type and country: a CPA rule with conditions counts only for matching customers. */
+  context?: RuleContext | null;
+}
+
+/**
+ * isConversion by the partner's plan (shared/src/plan-rules: choosePlan, versionAt, qualifiesForCpa): the plan
+ * version in force when the event occurred pays a CPA for it, minAmount and rule conditions included. Null when the
+ * tenant has no plans (the tenant's conversionEventTypes decide) or the event has no partner.
+ */
+export async function planQualifies(m: EntityManager, tenantId: string, partnerId: string | null, productId: string | null, event: ConversionFacts): Promise<boolean | null> {
+  const plans = await m.getRepository(PlanModel).findBy({ tenantId });
+  if (!plans.length || !partnerId) return null;
+  const assigned = await m.getRepository(PartnerPlanModel).findOneBy({ tenantId, partnerId });
+  const plan = choosePlan(
+    plans.map((p) => ({ ...p, id: p.planId })),
+    assigned?.planId ?? null,
+    productId,
+  );
+  if (!plan) return false;
+  const version = versionAt(modelVersions(plan), event.occurredAt);
+  return !!version && qualifiesForCpa(event, version);
+}
+
+/**
+ * The payment a REFUND / CHARGEBACK names (`refundOf`): an event of the tenant, with an amount, not itself a
+ * refund, of the refund's own trader; otherwise NOT_FOUND on input.refundOf. A refund amount must be in the
+ * payment's currency and at most the payment's amount.
+ */
+export async function refundedPayment(m: EntityManager, tenantId: string, input: TrackEventFields, traderId: string | null): Promise<ReferralEvent | null> {
+  if (!input.refundOf) return null;
+  const payment = await m.getRepository(ReferralEvent).findOneBy({ tenantId, id: input.refundOf });
+  const reversing = payment && (payment.eventType === EventType.REFUND || payment.eventType === EventType.CHARGEBACK);
+  if (!payment || reversing || payment.amount === null || !traderId || payment.traderId !== traderId) {
+    throw notFound(
+      `no payment ${input.refundOf} of this customer: refundOf must name a payment event (one with an amount, not a refund) of the customer the refund names by email or externalCustomerId`,
+      'input.refundOf',
+      'refund_of_not_found',
+    );
+  }
+  if (input.amount !== undefined && input.amount !== null) {
+    if (input.currency !== payment.currency) throw badInput(`currency must be the refunded payment's, ${payment.currency}`, 'input.currency');
+    if (new Decimal(input.amount).gt(payment.amount)) {
+      throw badInput(`amount must be at most the refunded payment's ${payment.amount} ${payment.currency}; leave it out to refund all of it`, 'input.amount');
+    }
+  }
+  return payment;
+}

@@ -1,0 +1,87 @@
+import { AmountInPlanCurrency, choosePlan, cpaDecision, qualifiesForCpa, versionAt } from '../../subgraphs/shared/src/plan-rules';
+
+/** The plan choice and the CPA rule that events (isConversion) and commissions (payouts) both apply. */
+describe('choosePlan: product plan, else assigned, else the tenant default', () => {
+  const product = { id: 'cpl_product', isDefault: false, productId: 'gold' };
+  const assigned = { id: 'cpl_assigned', isDefault: false, productId: null };
+  const fallback = { id: 'cpl_default', isDefault: true, productId: null };
+  const productDefault = { id: 'cpl_product_default', isDefault: true, productId: 'silver' };
+  const all = [product, assigned, fallback, productDefault];
+
+  it.each([
+    ['the product has a plan', all, 'cpl_assigned', 'gold', 'cpl_product'],
+    ['the product has no plan: the assigned one', all, 'cpl_assigned', 'bronze', 'cpl_assigned'],
+    ['no product: the assigned one', all, 'cpl_assigned', null, 'cpl_assigned'],
+    ['no assignment: the default', all, null, null, 'cpl_default'],
+    ['an assignment to a plan that is gone: the default', all, 'cpl_deleted', null, 'cpl_default'],
+    ['a product plan may be assigned to a partner', all, 'cpl_product', null, 'cpl_product'],
+    ['a default that is a product plan is no tenant default', [product, productDefault], null, null, null],
+    ['no plans at all', [], 'cpl_assigned', 'gold', null],
+  ] as const)('%s', (_name, plans, assignedId, productId, expected) => {
+    expect(choosePlan(plans, assignedId, productId)?.id ?? null).toBe(expected);
+  });
+});
+
+describe('versionAt: the version in force when the event occurred', () => {
+  const versions = [
+    { version: 1, effectiveFrom: '2026-05-01T12:00:00.000Z' },
+    { version: 2, effectiveFrom: '2026-05-05T00:00:00.000Z' },
+    { version: 3, effectiveFrom: '2026-05-05T00:00:00.000Z' },
+    { version: 4, effectiveFrom: new Date('2026-06-01T00:00:00.000Z') },
+  ];
+
+  it.each([
+    ['before the plan existed: version 1', '2020-01-01T00:00:00.000Z', 1],
+    ['the instant version 1 starts', '2026-05-01T12:00:00.000Z', 1],
+    ['a millisecond before the next version', '2026-05-04T23:59:59.999Z', 1],
+    ['two versions from the same instant: the later one', '2026-05-05T00:00:00.000Z', 3],
+    ['between versions', '2026-05-20T00:00:00.000Z', 3],
+    ['after the last', '2030-01-01T00:00:00.000Z', 4],
+  ])('%s', (_name, at, expected) => {
+    expect(versionAt(versions, new Date(at))?.version).toBe(expected);
+  });
+
+  it('does not depend on the order of the list, and an empty list has none', () => {
+    expect(versionAt([...versions].reverse(), new Date('2026-05-20T00:00:00.000Z'))?.version).toBe(3);
+    expect(versionAt([], new Date())).toBeNull();
+  });
+});
+
+describe('cpaDecision / qualifiesForCpa (FYNXT isConversion: "true if this event qualifies for a CPA payout")', () => {
+  const rule = { kind: 'CPA', eventType: 'FIRST_DEPOSIT', minAmount: '100' };
+  const known = (value: string): AmountInPlanCurrency => ({ known: true, value });
+  const deposit = { eventType: 'FIRST_DEPOSIT', isDuplicate: false };
+
+  it.each([
+    ['above the minimum', known('100.01'), true],
+    ['equal to the minimum', known('100'), true],
+    ['equal, written with more places', known('100.000'), true],
+    ['below the minimum', known('99.99'), false],
+    ['zero', known('0'), false],
+    ['no amount', null, false],
+    ['an amount that cannot be compared', { known: false, reason: 'no FX rate from EUR to USD' } as AmountInPlanCurrency, 'unknown'],
+  ])('minAmount 100: %s', (_name, amount, pays) => {
+    expect(cpaDecision(rule, deposit, amount, 'USD')?.pays).toBe(pays);
+  });
+
+  it('without minAmount the amount plays no part; a duplicate never pays; another type or kind is not concerned', () => {
+    const noMin = { kind: 'CPA', eventType: 'FIRST_DEPOSIT', minAmount: null };
+    expect(cpaDecision(noMin, deposit, null, 'USD')).toEqual({ pays: true });
+    expect(cpaDecision(noMin, { ...deposit, isDuplicate: true }, known('500'), 'USD')).toEqual({ pays: false, reason: 'a duplicate event earns no CPA' });
+    expect(cpaDecision(noMin, { eventType: 'REGISTRATION', isDuplicate: false }, null, 'USD')).toBeNull();
+    expect(cpaDecision({ kind: 'REVSHARE', eventType: 'FIRST_DEPOSIT' }, deposit, known('500'), 'USD')).toBeNull();
+  });
+
+  const version = { currency: 'USD', rules: [{ kind: 'REVSHARE', eventType: null }, rule, { kind: 'CPA', eventType: 'REGISTRATION', minAmount: null }] };
+  it.each([
+    ['a first deposit of 150 USD', { eventType: 'FIRST_DEPOSIT', amount: '150.00', currency: 'USD', isDuplicate: false }, true],
+    ['a first deposit of 50 USD (below minAmount)', { eventType: 'FIRST_DEPOSIT', amount: '50.00', currency: 'USD', isDuplicate: false }, false],
+    ['a first deposit without an amount', { eventType: 'FIRST_DEPOSIT', amount: null, currency: null, isDuplicate: false }, false],
+    ['a first deposit of 50 EUR: not comparable without a rate, so it counts', { eventType: 'FIRST_DEPOSIT', amount: '50.00', currency: 'EUR', isDuplicate: false }, true],
+    ['a registration (CPA without minimum)', { eventType: 'REGISTRATION', amount: null, currency: null, isDuplicate: false }, true],
+    ['a duplicate registration', { eventType: 'REGISTRATION', amount: null, currency: null, isDuplicate: true }, false],
+    ['a recurring deposit (revenue share only)', { eventType: 'RECURRING_DEPOSIT', amount: '500.00', currency: 'USD', isDuplicate: false }, false],
+  ])('%s', (_name, event, expected) => {
+    expect(qualifiesForCpa(event, version)).toBe(expected);
+  });
+});
