@@ -23,6 +23,7 @@ import { defineSubgraphWebSocketTests } from './subgraph-websocket';
 import { definePostbackTests } from './postbacks';
 import { defineCommissionChangeTests } from './commission-changes';
 import { defineReadOnlyTests } from './read-only';
+import { defineCorrectionPostbackTests } from './correction-postbacks';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -53,6 +54,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineReadOnlyTests(() => stack);
   defineCommissionsCoreTests(() => stack);
   defineCurrencyTests(() => stack);
+  defineCorrectionPostbackTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

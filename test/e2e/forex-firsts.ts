@@ -127,5 +127,66 @@ export function defineForexFirstsTests(stack: () => Stack): void {
       }, [], 15_000);
       expect(reversed.map((c: any) => [c.kind, c.amount]).sort()).toEqual([['CPA', '100.00'], ['REVSHARE', '40.00']]);
     });
+
+    const commissionsOf = async (eventId: string) =>
+      (await ok(`query($p: ID!) { partner(id: $p) { commissions(first: 100) { nodes { id kind amount status reversalReason event { id } } } } }`, { p: partnerId })).partner.commissions.nodes.filter(
+        (c: any) => c.event?.id === eventId,
+      );
+
+    it('a deposit re-sent approved for less lowers the event amount and its revenue share pro rata; the CPA stays', async () => {
+      const { customerId, traderId } = await customer();
+      const dep = { transactionId: `dep_${uid()}`, customerId, transactionType: 'deposit', amountCurrency: '500.00', currency: 'USD', transactionDate: '2026-11-12T10:00:00Z', status: 'approved' };
+      await ok(UPSERT_TXN, { r: [dep] });
+      const [deposit] = await events(traderId);
+      await waitFor('the deposit commissions', async () => ((await commissionsOf(deposit.id)).length === 2 ? true : undefined), [], 15_000);
+      await ok(UPSERT_TXN, { r: [{ ...dep, amountCurrency: '300.00' }] });
+      expect((await events(traderId)).map((e: any) => [e.eventType, e.amount])).toEqual([['FIRST_DEPOSIT', '300.00']]);
+      const rows = await waitFor('the revenue share reduced', async () => {
+        const cs = await commissionsOf(deposit.id);
+        return cs.length === 3 ? cs : undefined;
+      }, [], 15_000);
+      // 10 % of 500.00 = 50.00, less 50.00 x 200/500 = 20.00: nets 30.00 = 10 % of 300.00; unpaid rows keep their status.
+      expect(rows.map((c: any) => [c.kind, c.amount, c.status]).sort()).toEqual([
+        ['CPA', '100.00', 'PENDING'],
+        ['REVSHARE', '-20.00', 'PENDING'],
+        ['REVSHARE', '50.00', 'PENDING'],
+      ]);
+      expect(rows.find((c: any) => c.amount === '-20.00').reversalReason).toMatch(/corrected/);
+      // The same amount again changes nothing more; a later trigger (another transaction) proves the consumer ran past it.
+      await ok(UPSERT_TXN, { r: [{ ...dep, amountCurrency: '300.00' }] });
+      const other = { transactionId: `dep_${uid()}`, customerId, transactionType: 'deposit', amountCurrency: '10.00', currency: 'USD', transactionDate: '2026-11-13T10:00:00Z', status: 'approved' };
+      await ok(UPSERT_TXN, { r: [other] });
+      const second = (await events(traderId))[1];
+      await waitFor('the later deposit commissions', async () => ((await commissionsOf(second.id)).length === 1 ? true : undefined), [], 15_000);
+      expect((await commissionsOf(deposit.id)).map((c: any) => c.amount).sort()).toEqual(['-20.00', '100.00', '50.00']);
+      expect((await events(traderId))[0].amount).toBe('300.00');
+    });
+
+    it('a deposit corrected downwards after its revenue share was paid claws back the difference; raising it pays nothing more', async () => {
+      const { customerId, traderId } = await customer();
+      const dep = { transactionId: `dep_${uid()}`, customerId, transactionType: 'deposit', amountCurrency: '500.00', currency: 'USD', transactionDate: '2026-11-14T10:00:00Z', status: 'approved' };
+      await ok(UPSERT_TXN, { r: [dep] });
+      const [deposit] = await events(traderId);
+      const cs = await waitFor('the deposit commissions', async () => {
+        const rows = await commissionsOf(deposit.id);
+        return rows.length === 2 ? rows : undefined;
+      }, [], 15_000);
+      const revshare = cs.find((c: any) => c.kind === 'REVSHARE');
+      await ok(`mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id } }`, { ids: [revshare.id] });
+      await ok(`mutation($ids: [ID!]!) { markCommissionsPaid(ids: $ids) { id } }`, { ids: [revshare.id] });
+      // Raised first: the event says 600.00, nothing more is paid. Then lowered to 200.00: 30.00 comes back.
+      await ok(UPSERT_TXN, { r: [{ ...dep, amountCurrency: '600.00' }] });
+      await ok(UPSERT_TXN, { r: [{ ...dep, amountCurrency: '200.00' }] });
+      expect((await events(traderId))[0].amount).toBe('200.00');
+      const rows = await waitFor('the clawback', async () => {
+        const all = await commissionsOf(deposit.id);
+        return all.length === 3 ? all : undefined;
+      }, [], 15_000);
+      expect(rows.map((c: any) => [c.kind, c.amount, c.status]).sort()).toEqual([
+        ['CPA', '100.00', 'PENDING'],
+        ['REVSHARE', '-30.00', 'APPROVED'],
+        ['REVSHARE', '50.00', 'PAID'],
+      ]);
+    });
   });
 }

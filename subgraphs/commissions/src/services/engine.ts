@@ -365,16 +365,16 @@ export async function applyEvent(m: EntityManager, emit: Emit, tenantId: string,
  * Claims a refund's effect: one RefundApplication row per refund; only the writer whose claim is stored goes on,
  * so concurrent appliers of one refund (consumer replicas, redeliveries) reverse once.
  */
-async function claimRefund(m: EntityManager, tenantId: string, refund: EventFacts, paymentEventId: string, refundAmount: string | null, now: Date): Promise<boolean> {
+async function claimRefund(m: EntityManager, tenantId: string, refundKey: string, paymentEventId: string, refundAmount: string | null, now: Date): Promise<boolean> {
   const applications = m.getRepository(RefundApplication);
   const claim = randomUUID();
   await applications
     .createQueryBuilder()
     .insert()
-    .values({ refundEventId: refund.id, tenantId, paymentEventId, refundAmount, appliedBy: claim, appliedAt: now })
+    .values({ refundEventId: refundKey, tenantId, paymentEventId, refundAmount, appliedBy: claim, appliedAt: now })
     .orIgnore()
     .execute();
-  const won = await applications.findOneBy({ refundEventId: refund.id });
+  const won = await applications.findOneBy({ refundEventId: refundKey });
   return won?.appliedBy === claim;
 }
 
@@ -404,7 +404,7 @@ async function reversePayment(m: EntityManager, emit: Emit, tenantId: string, re
     : new Set<string>();
   const target = matching.find((c) => c.status !== CommissionStatus.REVERSED && !refunded.has(c.eventId!))?.eventId;
   if (!target) return;
-  if (!(await claimRefund(m, tenantId, refund, target, null, now))) return;
+  if (!(await claimRefund(m, tenantId, refund.id, target, null, now))) return;
   for (const c of await repo.find({ where: { tenantId, eventId: target, sourceKey: target } })) await reverseOne(m, emit, c, refundReason(refund), refund.id, now);
 }
 
@@ -416,24 +416,38 @@ async function reversePayment(m: EntityManager, emit: Emit, tenantId: string, re
  * an unpaid commission keeps its status and hold (PENDING until the original's dueAt, or APPROVED); one of a paid
  * commission is APPROVED at once, a claw-back from the next payout. Keyed by the refund.
  */
-async function reverseNamedPayment(m: EntityManager, emit: Emit, tenantId: string, refund: EventFacts, now: Date): Promise<void> {
+async function reverseNamedPayment(m: EntityManager, emit: Emit, tenantId: string, refund: EventFacts, now: Date, correction?: AmountCorrection): Promise<void> {
   const paymentId = refund.refundOf!;
+  const key = correction?.key ?? refund.id;
   const applications = m.getRepository(RefundApplication);
-  if (await applications.findOneBy({ refundEventId: refund.id })) return;
+  if (await applications.findOneBy({ refundEventId: key })) return;
   const repo = m.getRepository(Commission);
   const originals = await repo.find({ where: { tenantId, eventId: paymentId, sourceKey: paymentId }, order: { ruleIndex: 'ASC', tier: 'ASC' } });
-  const paymentAmount = refund.refunded?.amount ?? originals.find((c) => c.eventAmount !== null)?.eventAmount ?? null;
   const earlier = await applications.findBy({ tenantId, paymentEventId: paymentId });
+  // After an amount correction the payment's event carries its new amount: the commissions were paid on the old one.
+  const corrected = earlier.some((a) => a.refundEventId.startsWith(CORRECTION_KEY));
+  const stored = originals.find((c) => c.eventAmount !== null)?.eventAmount ?? null;
+  const paymentAmount = corrected ? stored ?? refund.refunded?.amount ?? null : refund.refunded?.amount ?? stored;
   const refundedBefore = earlier.reduce((sum, a) => sum.plus(a.refundAmount ?? paymentAmount ?? '0'), new Decimal(0)).toFixed();
-  const effect = refundEffect(paymentAmount, refundedBefore, refund.amount);
-  if (!(await claimRefund(m, tenantId, refund, paymentId, refund.amount, now))) return;
-  const reason = refundReason(refund);
+  let refundAmount = refund.amount;
+  if (correction) {
+    // Lowered to `amount`: what corrections (not refunds) have not yet taken of the paid-on amount; an increase takes nothing.
+    if (paymentAmount === null) return;
+    const takenByCorrections = earlier.filter((a) => a.refundEventId.startsWith(CORRECTION_KEY)).reduce((sum, a) => sum.plus(a.refundAmount ?? '0'), new Decimal(0));
+    const lower = new Decimal(paymentAmount).minus(correction.amount).minus(takenByCorrections);
+    if (lower.lte(0)) return;
+    refundAmount = lower.toFixed();
+  }
+  const effect = refundEffect(paymentAmount, refundedBefore, refundAmount);
+  if (!(await claimRefund(m, tenantId, key, paymentId, refundAmount, now))) return;
+  const reason = correction?.reason ?? refundReason(refund);
   if (effect.kind === 'nothing') return;
+  const affected = correction ? originals.filter((c) => correction.kinds.includes(c.kind)) : originals;
   if (effect.kind === 'full') {
-    for (const c of originals) await reverseOne(m, emit, c, reason, refund.id, now);
+    for (const c of affected) await reverseOne(m, emit, c, reason, refund.id, now);
     return;
   }
-  const live = originals.filter((c) => c.status !== CommissionStatus.REVERSED && BigInt(c.amountMinor) > 0n);
+  const live = affected.filter((c) => c.status !== CommissionStatus.REVERSED && BigInt(c.amountMinor) > 0n);
   if (!live.length) return;
   const taken = await takenByRefunds(m, live.map((c) => c.id));
   for (const c of live) {
@@ -445,7 +459,7 @@ async function reverseNamedPayment(m: EntityManager, emit: Emit, tenantId: strin
     const adjustment = Object.assign(new Commission(), {
       ...c,
       id: newId('com'),
-      sourceKey: `refund:${refund.id}`,
+      sourceKey: `refund:${key}`,
       eventId: refund.id,
       adjustsId: c.id,
       baseAmount: null,
@@ -458,11 +472,35 @@ async function reverseNamedPayment(m: EntityManager, emit: Emit, tenantId: strin
       createdAt: now,
       approvedAt: approved ? now : null,
       reversedAt: null,
-      reversalReason: `${reason}: ${refund.amount} of ${paymentAmount} ${refund.currency ?? c.eventCurrency ?? ''}`.trim(),
+      reversalReason: `${reason}: ${refundAmount} of ${paymentAmount} ${refund.currency ?? c.eventCurrency ?? ''}`.trim(),
       paidAt: null,
     });
     for (const stored of await insertNew(m, [adjustment])) emit('commission.changed', tenantId, commissionFact(stored, 'adjusted'));
   }
+}
+
+/** RefundApplication keys of amount corrections: `corrected:<fact id>`. */
+const CORRECTION_KEY = 'corrected:';
+
+interface AmountCorrection {
+  key: string;
+  /** The payment's amount now. */
+  amount: string;
+  /** The commissions that follow the amount (percentage ones); a CPA stays. */
+  kinds: CommissionKind[];
+  reason: string;
+}
+
+/**
+ * A payment's amount corrected downwards (`referral_event.corrected` carrying `previous.amount`): its percentage
+ * commissions are reduced pro rata like a partial refund of the difference between the amount they were paid on and
+ * the new one (unpaid ones by a negative adjustment keeping their status, paid ones clawed back by an APPROVED
+ * negative adjustment). An increase pays nothing more. Keyed by the fact: redelivery changes nothing.
+ */
+export async function applyAmountCorrection(m: EntityManager, emit: Emit, tenantId: string, factId: string, event: EventFacts, reason: string, now: Date = new Date()): Promise<void> {
+  if (event.amount === null) return;
+  const payment: EventFacts = { ...event, refundOf: event.id, refunded: null };
+  await reverseNamedPayment(m, emit, tenantId, payment, now, { key: `${CORRECTION_KEY}${factId}`, amount: event.amount, kinds: [CommissionKind.REVSHARE], reason: `corrected: ${reason}` });
 }
 
 /** What refund adjustments (not reversed) have taken from each commission so far, as positive minor units. */

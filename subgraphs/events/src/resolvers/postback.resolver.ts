@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { badInput, conflict, ConnectionType, forbidden, newId, notFound, PageArgs, paginateQuery, requireScope, sealSecret } from '../../../shared/src';
-import { COMMISSION_POSTBACK_TYPES, isCommissionPostbackType } from '../domain/commission-postbacks';
+import { COMMISSION_POSTBACK_TYPES } from '../domain/commission-postbacks';
+import { EVENT_CORRECTED, isOptInPostbackType } from '../domain/correction-postbacks';
 import { validateTargetUrl } from '../domain/postback-target';
 import { generateSigningSecret } from '../domain/webhook-signature';
 import { DeliveryStatus, PostbackDelivery, PostbackEndpoint } from '../entities/postback.entity';
@@ -21,7 +22,7 @@ export class CreatePostbackEndpointInput {
   @Field({ description: 'https:// URL; must answer 2xx within 10 s' })
   url: string;
 
-  @Field(() => [String], { description: 'Event types to deliver, or ["*"] for all; commission changes only when listed: COMMISSION_CREATED COMMISSION_APPROVED COMMISSION_REVERSED COMMISSION_ADJUSTED COMMISSION_PAID' })
+  @Field(() => [String], { description: 'Event types to deliver, or ["*"] for all; commission changes only when listed: COMMISSION_CREATED COMMISSION_APPROVED COMMISSION_REVERSED COMMISSION_ADJUSTED COMMISSION_PAID; corrected events (referral_event.corrected) only when EVENT_CORRECTED is listed' })
   eventTypes: string[];
 
   @Field(() => String, { nullable: true })
@@ -63,14 +64,14 @@ export class DeletePayload {
 
 const EVENT_TYPES = new Set<string>(Object.values(EventType));
 
-/** Event types, "*" for every event type, and commission types (opt-in: "*" does not include them, but may stand beside them). */
+/** Event types, "*" for every event type, and the opt-in types, commission types and EVENT_CORRECTED ("*" does not include them, but they may stand beside it). */
 function validateEventTypes(types: string[], param: string): string[] {
   if (!types.length) throw badInput('eventTypes needs at least one event type, or ["*"] for all', param);
-  if (types.includes('*') && types.some((t) => t !== '*' && !isCommissionPostbackType(t))) {
-    throw badInput('"*" already means every event type: only commission types (COMMISSION_CREATED, ...) may stand beside it', param);
+  if (types.includes('*') && types.some((t) => t !== '*' && !isOptInPostbackType(t))) {
+    throw badInput('"*" already means every event type: only commission types (COMMISSION_CREATED, ...) and EVENT_CORRECTED may stand beside it', param);
   }
-  const bad = types.find((t) => t !== '*' && !EVENT_TYPES.has(t) && !isCommissionPostbackType(t));
-  if (bad) throw badInput(`unknown event type ${bad}; use the EventType names (REGISTRATION, FIRST_DEPOSIT, ...), "*", or the commission types ${COMMISSION_POSTBACK_TYPES.join(' ')}`, param);
+  const bad = types.find((t) => t !== '*' && !EVENT_TYPES.has(t) && !isOptInPostbackType(t));
+  if (bad) throw badInput(`unknown event type ${bad}; use the EventType names (REGISTRATION, FIRST_DEPOSIT, ...), "*", the commission types ${COMMISSION_POSTBACK_TYPES.join(' ')}, or ${EVENT_CORRECTED}`, param);
   return [...new Set(types)];
 }
 

@@ -171,6 +171,7 @@ export async function upsertForexTransactions(deps: EventsDeps, tenantId: string
       existing.set(r.transactionId, row);
       if (prev) updated++;
       else created++;
+      if (!derive.length) await correctDepositAmount(m, emit, tenantId, row, !!prev);
       for (const type of derive) {
         if (type === 'FIRST_DEPOSIT' && placement.demote) {
           await correctEvent(m, emit, tenantId, placement.demote, { eventType: EventType.RECURRING_DEPOSIT }, `deposit ${r.transactionId} dated ${r.transactionDate.toISOString()} is earlier: it is the first deposit`);
@@ -257,6 +258,22 @@ export async function upsertTradingActivity(deps: EventsDeps, tenantId: string, 
   });
 }
 
+/**
+ * An approved deposit re-sent still approved with another amount: its deposit event takes the new amount
+ * (`referral_event.corrected` with `previous.amount`). Commissions reduce the money pro rata on a decrease and pay
+ * nothing more on an increase (README, forex data).
+ */
+async function correctDepositAmount(m: EntityManager, emit: Emit, tenantId: string, r: ForexTransaction, resent: boolean): Promise<void> {
+  if (!resent || r.transactionType !== 'deposit' || (r.status ?? '').trim().toLowerCase() !== 'approved' || r.amount === null) return;
+  if (!r.derived.some((d) => d === 'FIRST_DEPOSIT' || d === 'RECURRING_DEPOSIT') || r.derived.includes('CHARGEBACK')) return;
+  const event = await depositEventOf(m, tenantId, r.transactionId);
+  if (!event || event.amount === null || event.currency !== r.currency) return;
+  const amount = money(directedAmount(r.transactionType, r.amount), r.currency);
+  if (new Decimal(amount).eq(event.amount)) return;
+  const amountUsd = r.amountUsd === null ? event.amountUsd ?? null : directedAmount(r.transactionType, r.amountUsd);
+  await correctEvent(m, emit, tenantId, event.id, { amount, amountUsd }, `deposit ${r.transactionId} re-sent approved for ${amount} ${r.currency} (was ${event.amount})`);
+}
+
 /** The deposit event a transaction's approval derived (under either label), if any. */
 async function depositEventOf(m: EntityManager, tenantId: string, transactionId: string): Promise<ReferralEvent | null> {
   const keys = [`forex:${transactionId}:FIRST_DEPOSIT`, `forex:${transactionId}:RECURRING_DEPOSIT`];
@@ -282,7 +299,7 @@ async function currentFirsts(m: EntityManager, tenantId: string, traderIds: stri
 async function correctEvent(m: EntityManager, emit: Emit, tenantId: string, eventId: string, patch: Partial<ReferralEvent>, reason: string): Promise<void> {
   const repo = m.getRepository(ReferralEvent);
   const event = await repo.findOneByOrFail({ tenantId, id: eventId });
-  const previous = { eventType: event.eventType, isConversion: event.isConversion, timestamp: event.occurredAt.toISOString() };
+  const previous = { eventType: event.eventType, isConversion: event.isConversion, timestamp: event.occurredAt.toISOString(), amount: event.amount };
   Object.assign(event, patch);
   // A new label or date is a new question for the plan (a RECURRING_DEPOSIT is rarely paid a CPA): the one rule decides.
   event.isConversion = await conversionOf(m, event, event.partnerId);

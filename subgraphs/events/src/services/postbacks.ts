@@ -3,7 +3,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { isPostgres, logger, Logger, newId, openSecret, transaction } from '../../../shared/src';
-import { isCommissionPostbackType } from '../domain/commission-postbacks';
+import { isOptInPostbackType } from '../domain/correction-postbacks';
 import { pinnedLookup, resolveAndCheck } from '../domain/postback-target';
 import { nextAttemptDelayMs } from '../domain/retry-schedule';
 import { webhookHeaders } from '../domain/webhook-signature';
@@ -46,9 +46,9 @@ export function postbackBody(messageId: string, event: EventData): string {
   });
 }
 
-/** Whether an endpoint wants a type: listed, or any event type under "*" (commission types are opt-in: never by "*"). */
+/** Whether an endpoint wants a type: listed, or any event type under "*" (commission types and EVENT_CORRECTED are opt-in: never by "*"). */
 export const subscribed = (endpoint: PostbackEndpoint, eventType: string) =>
-  endpoint.eventTypes.includes(eventType) || (endpoint.eventTypes.includes('*') && !isCommissionPostbackType(eventType));
+  endpoint.eventTypes.includes(eventType) || (endpoint.eventTypes.includes('*') && !isOptInPostbackType(eventType));
 
 /** One message (an event, or a commission change) queued for its first attempt. */
 export interface FirstAttempt {
