@@ -96,6 +96,26 @@ export function defineMoneyHotfixTests(stack: () => Stack): void {
       expect(res.trackEvent.commissions.every((c: any) => !c.amount.startsWith('-'))).toBe(true);
     });
 
+    it('a KYC bonus approved before its code owner is a partner is paid once the owner becomes one', async () => {
+      const owner = `late_owner_${uid()}`;
+      const code = `LATE_${uid()}`.toUpperCase();
+      await ok(`mutation($i: CreateReferralCodeInput!) { createReferralCode(input: $i) { id } }`, { i: { userId: owner, referralCode: code, bonus: { amount: '25', currency: 'USD' } } });
+      const app = await ok(`mutation($c: String!, $u: String!) { startKyc(input: { userId: $u, email: "k-${uid()}@example.com", referralCode: $c }) { id } }`, { c: code, u: `kyc_user_${uid()}` });
+      await ok(`mutation($id: ID!) { decideKyc(id: $id, decision: APPROVED) { status } }`, { id: app.startKyc.id });
+      // The owner signs up as a partner only now.
+      const partner = (await ok(`mutation($i: CreatePartnerInput!) { createPartner(input: $i) { id } }`, { i: { name: 'Late owner', externalId: owner } })).createPartner.id;
+      const bonus = await waitFor('the held bonus to be paid', async () => {
+        const nodes = (await ok(`query($id: ID!) { partner(id: $id) { commissions(filter: { kind: BONUS }) { nodes { kind amount currency status } } } }`, { id: partner })).partner.commissions.nodes;
+        return nodes.length ? nodes : undefined;
+      }, [], 15_000);
+      expect(bonus).toEqual([{ kind: 'BONUS', amount: '25.00', currency: 'USD', status: 'PENDING' }]);
+      // Another update of the partner pays nothing more.
+      await ok(`mutation($id: ID!) { updatePartner(id: $id, input: { name: "Late owner (renamed)" }) { id } }`, { id: partner });
+      await ok(`mutation($i: CreatePartnerInput!) { createPartner(input: $i) { id } }`, { i: { name: `Flush ${uid()}` } });
+      const again = (await ok(`query($id: ID!) { partner(id: $id) { commissions(filter: { kind: BONUS }) { totalCount } } }`, { id: partner })).partner.commissions.totalCount;
+      expect(again).toBe(1);
+    });
+
     it('a visitor is sent on to the link without a click id when the click cannot be stored, and the failure is counted', async () => {
       const metricsUrl = new URL('/metrics', stack().subgraphUrls.links).href;
       const failures = async () => Number(/^click_redirect_unrecorded_total (\d+)/m.exec(await (await fetch(metricsUrl)).text())?.[1] ?? 0);

@@ -7,13 +7,14 @@ import { FxRate } from './entities/fx-rate.entity';
 import { CommissionChangeRow } from './entities/commission-change.entity';
 import { CommissionPlan, CommissionPlanVersion, PartnerPlan, PartnerRef } from './entities/plan.entity';
 import { AppliedEvent, EngineMark, RefundApplication } from './entities/refund-application.entity';
+import { PendingKycBonus } from './entities/pending-kyc-bonus.entity';
 import { CommissionsContext, createLoaders } from './loaders';
 import { migrations } from './migrations';
 import { buildCommissionsSchema } from './schema';
 import { clock, CommissionsDeps } from './services/deps';
 import { approveDue } from './services/engine';
 
-export const entities = [Commission, CommissionPlan, CommissionPlanVersion, PartnerPlan, PartnerRef, RefundApplication, AppliedEvent, EngineMark, CommissionChangeRow, FxRate];
+export const entities = [Commission, CommissionPlan, CommissionPlanVersion, PartnerPlan, PartnerRef, RefundApplication, AppliedEvent, EngineMark, CommissionChangeRow, FxRate, PendingKycBonus];
 
 export async function start(config: CommissionsConfig, shared: SharedInfra = {}): Promise<RunningService> {
   const runtime = await SubgraphRuntime.open('commissions', config, entities, migrations, shared);

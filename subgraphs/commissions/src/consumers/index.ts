@@ -1,4 +1,6 @@
-import { EventType, Fact, SubgraphRuntime } from '../../../shared/src';
+import { EntityManager } from 'typeorm';
+import { Emit, EventType, Fact, SubgraphRuntime } from '../../../shared/src';
+import { PendingKycBonus } from '../entities/pending-kyc-bonus.entity';
 import { PartnerRef } from '../entities/plan.entity';
 import { applyEvent, applySource, planFor } from '../services/engine';
 import { clock, CommissionsDeps } from '../services/deps';
@@ -53,11 +55,12 @@ export function startConsumers(runtime: SubgraphRuntime, deps: CommissionsDeps):
     types: ['partner.changed'],
     handler: (fact: Fact) =>
       outbox
-        .consume('commissions.partners', fact, async (m) => {
+        .consume('commissions.partners', fact, async (m, emit) => {
           const { partner } = fact.payload as { partner: { id: string; parentId: string | null; externalId: string | null } };
           await m
             .getRepository(PartnerRef)
             .upsert({ partnerId: partner.id, tenantId: fact.tenantId, parentId: partner.parentId, externalId: partner.externalId, updatedAt: new Date(fact.occurredAt) }, ['partnerId']);
+          if (partner.externalId) await settleKycBonuses(m, emit, deps, fact.tenantId, partner.id, partner.externalId);
         })
         .then(() => undefined),
   });
@@ -121,25 +124,50 @@ export function startConsumers(runtime: SubgraphRuntime, deps: CommissionsDeps):
     handler: (fact: Fact) =>
       outbox
         .consume('commissions.kyc', fact, async (m, emit) => {
-          const { application, referralCode } = fact.payload as KycApproved;
-          if (!referralCode) return;
-          const owner = await m.getRepository(PartnerRef).findOneBy({ tenantId: fact.tenantId, externalId: referralCode.ownerUserId });
-          if (!owner) return;
-          const occurredAt = new Date(application.decidedAt);
-          const plan = await planFor(m, fact.tenantId, owner.partnerId, null, occurredAt);
-          const bonus = referralCode.bonus;
-          if (!bonus && !plan?.rules.some((r) => r.kind === 'BONUS')) return;
-          await applySource(
-            m,
-            emit,
-            { tenantId: fact.tenantId, sourceKey: `kyc:${application.id}`, eventId: null, traderId: null, eventAmount: null, eventCurrency: null, occurredAt },
-            { kind: 'bonus', key: application.id, amount: bonus?.amount ?? null, currency: bonus?.currency ?? null, occurredAt },
-            plan,
-            owner.partnerId,
-            deps.fx,
-            clock(deps),
-          );
+          const approval = fact.payload as KycApproved;
+          if (!approval.referralCode) return;
+          const owner = await m.getRepository(PartnerRef).findOneBy({ tenantId: fact.tenantId, externalId: approval.referralCode.ownerUserId });
+          if (owner) return applyKycBonus(m, emit, deps, fact.tenantId, approval, owner.partnerId);
+          // The owner is not (yet) a partner commissions knows: keep the approval until one with that externalId arrives.
+          await m
+            .getRepository(PendingKycBonus)
+            .createQueryBuilder()
+            .insert()
+            .values({ applicationId: approval.application.id, tenantId: fact.tenantId, ownerUserId: approval.referralCode.ownerUserId, approval, createdAt: new Date() })
+            .orIgnore()
+            .execute();
         })
         .then(() => undefined),
   });
+}
+
+/** A KYC approval's bonus for the code owner's partner: the code's own bonus, else the plan's BONUS rules. */
+async function applyKycBonus(m: EntityManager, emit: Emit, deps: CommissionsDeps, tenantId: string, approval: KycApproved, partnerId: string): Promise<void> {
+  const { application, referralCode } = approval;
+  if (!referralCode) return;
+  const occurredAt = new Date(application.decidedAt);
+  const plan = await planFor(m, tenantId, partnerId, null, occurredAt);
+  const bonus = referralCode.bonus;
+  if (!bonus && !plan?.rules.some((r) => r.kind === 'BONUS')) return;
+  await applySource(
+    m,
+    emit,
+    { tenantId, sourceKey: `kyc:${application.id}`, eventId: null, traderId: null, eventAmount: null, eventCurrency: null, occurredAt },
+    { kind: 'bonus', key: application.id, amount: bonus?.amount ?? null, currency: bonus?.currency ?? null, occurredAt },
+    plan,
+    partnerId,
+    deps.fx,
+    clock(deps),
+  );
+}
+
+/** Pays, once, the bonuses of approvals that waited for this partner (matched by its externalId). */
+async function settleKycBonuses(m: EntityManager, emit: Emit, deps: CommissionsDeps, tenantId: string, partnerId: string, externalId: string): Promise<void> {
+  const repo = m.getRepository(PendingKycBonus);
+  for (const pending of await repo.findBy({ tenantId, ownerUserId: externalId })) {
+    // Deleting first makes a concurrent settler of the same row find nothing to pay.
+    const removed = await repo.delete({ applicationId: pending.applicationId });
+    if (!removed.affected) continue;
+    await applyKycBonus(m, emit, deps, tenantId, pending.approval as KycApproved, partnerId);
+  }
 }
