@@ -13,6 +13,7 @@ import { defineCommissionsTests } from './commissions';
 import { defineCommissionsCoreTests } from './commissions-core';
 import { defineCurrencyTests } from './currency';
 import { defineMoneyHotfixTests } from './money-hotfixes';
+import { defineExactlyOnceTests } from './exactly-once';
 import { defineCodeNamespaceTests } from './code-namespace';
 import { defineForexFirstsTests } from './forex-firsts';
 import { defineRuleConditionsTests } from './rule-conditions';
@@ -46,6 +47,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   definePostbackTests(() => stack);
   defineCommissionChangeTests(() => stack);
   defineMoneyHotfixTests(() => stack);
+  defineExactlyOnceTests(() => stack);
   defineCodeNamespaceTests(() => stack);
   defineForexFirstsTests(() => stack);
   defineRuleConditionsTests(() => stack);

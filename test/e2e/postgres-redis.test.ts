@@ -12,6 +12,7 @@ import { defineCommissionsTests } from './commissions';
 import { defineCommissionsCoreTests } from './commissions-core';
 import { defineCurrencyTests } from './currency';
 import { defineMoneyHotfixTests } from './money-hotfixes';
+import { defineExactlyOnceTests } from './exactly-once';
 import { defineCodeNamespaceTests } from './code-namespace';
 import { defineForexFirstsTests } from './forex-firsts';
 import { defineRuleConditionsTests } from './rule-conditions';
@@ -50,6 +51,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineSubgraphWebSocketTests(() => stack);
   defineCommissionChangeTests(() => stack);
   defineMoneyHotfixTests(() => stack);
+  defineExactlyOnceTests(() => stack);
   defineCodeNamespaceTests(() => stack);
   defineForexFirstsTests(() => stack);
   defineRuleConditionsTests(() => stack);
