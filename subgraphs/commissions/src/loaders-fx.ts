@@ -1,4 +1,3 @@
-import DataLoader from 'dataloader';
 import { CommissionStatus } from './entities/commission.entity';
 import type { StatusSum } from './loaders';
 
@@ -9,12 +8,7 @@ export interface FxPendingSum {
   minor: string;
 }
 
-/** Per request: the FX_PENDING part of the partner sums (no statement of its own). */
-export function fxPendingLoader(sums: DataLoader<string, StatusSum[]>) {
-  return new DataLoader<string, FxPendingSum[]>(async (partnerIds) => {
-    const all = await sums.loadMany([...partnerIds]);
-    return all.map((rows) =>
-      rows instanceof Error ? rows : rows.filter((r) => r.status === CommissionStatus.FX_PENDING).map((r) => ({ currency: r.currency, settlementCurrency: r.settlementCurrency, minor: r.minor })),
-    );
-  });
+/** The FX_PENDING part of a partner's sums (loaders.sums: no statement of its own). */
+export function fxPendingOf(sums: readonly StatusSum[]): FxPendingSum[] {
+  return sums.filter((r) => r.status === CommissionStatus.FX_PENDING).map((r) => ({ currency: r.currency, settlementCurrency: r.settlementCurrency, minor: r.minor }));
 }

@@ -7,7 +7,6 @@ import { idTime } from './domain/commission-ids';
 import { EngineReads, partnerPlans, versionsOrSelf } from './services/engine';
 import { Commission, CommissionStatus } from './entities/commission.entity';
 import { FxRate } from './entities/fx-rate.entity';
-import { fxPendingLoader } from './loaders-fx';
 
 export interface CommissionsContext extends BaseContext {
   dataSource: DataSource;
@@ -98,8 +97,6 @@ export function createLoaders(ds: DataSource, principal: Principal) {
 
   return {
     engineReads,
-    /** FX_PENDING sums per partner, by held currency and settlement currency (Earnings.fxPending). */
-    fxPending: fxPendingLoader(sums),
     planVersions,
     commission: byIdLoader(ds, Commission, principal.tenantId),
     plan: byIdLoader(ds, CommissionPlan, principal.tenantId),

@@ -72,11 +72,13 @@ export async function* positionedStream<T, M extends PositionedMessage>(opts: Po
       }
       if (next.position <= last) continue;
       if (next.position > last + 1) {
-        for (let rows = await opts.page(last, next.position, pageSize); rows.length; rows = await opts.page(last, next.position, pageSize)) {
+        for (;;) {
+          const rows = await opts.page(last, next.position, pageSize);
           for (const row of rows) {
             yield row;
             last = opts.positionOf(row);
           }
+          if (rows.length < pageSize) break;
         }
       }
       last = next.position;

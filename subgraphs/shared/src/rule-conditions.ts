@@ -23,11 +23,6 @@ export interface RuleContext {
 export const CONDITION_FIELDS = ['accountTypes', 'instruments', 'countries'] as const;
 export type ConditionField = (typeof CONDITION_FIELDS)[number];
 
-/** Whether a rule has any condition (a list given, even one validation would refuse as empty). */
-export function hasConditions(rule: RuleConditions): boolean {
-  return CONDITION_FIELDS.some((f) => rule[f] != null);
-}
-
 function known(value: string | null | undefined): string | null {
   if (typeof value !== 'string') return null;
   const trimmed = value.trim();

@@ -11,7 +11,7 @@ import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { register } from 'prom-client';
 import { closeServer, listen, urlFor } from './http-server';
 import { logger } from './logger';
-import { acceptPrincipalToken, Principal, PRINCIPAL_HEADER, ReplayGuard, SigningKey, verifyPrincipalToken } from './principal';
+import { acceptPrincipalToken, Principal, PRINCIPAL_HEADER, ReplayGuard, SigningKey } from './principal';
 
 export interface RunningService {
   name: string;
@@ -164,8 +164,7 @@ export async function startSubgraphServer<C extends object>(opts: SubgraphServer
 
   const principals = new WeakMap<express.Request, Principal>();
   app.use('/graphql', async (req, res, next) => {
-    const verified = await verifyPrincipalToken(req.header(PRINCIPAL_HEADER), opts.signingKeys);
-    const principal = verified && (!verified.jti || (await opts.replayGuard.firstUse(verified.jti, verified.expiresAt))) ? verified.principal : null;
+    const principal = (await acceptPrincipalToken(req.header(PRINCIPAL_HEADER), opts.signingKeys, opts.replayGuard))?.principal;
     if (!principal) {
       res.status(401).json({
         errors: [

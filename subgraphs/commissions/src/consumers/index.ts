@@ -1,26 +1,15 @@
 import { EntityManager } from 'typeorm';
-import { Emit, EventType, Fact, SubgraphRuntime } from '../../../shared/src';
+import { Emit, Fact, SubgraphRuntime } from '../../../shared/src';
 import { PendingKycBonus } from '../entities/pending-kyc-bonus.entity';
 import { PartnerRef } from '../entities/plan.entity';
-import { applyEvent, applySource, planFor } from '../services/engine';
+import { applyEvent, applySource, EventFacts, planFor } from '../services/engine';
 import { clock, CommissionsDeps } from '../services/deps';
 import { startCorrectionConsumer } from './corrections';
 import { startChangeLogConsumer } from './change-log';
 import { startFxSettlementConsumer } from './fx-settlement';
 
-interface RecordedEvent {
-  id: string;
-  eventType: EventType;
-  amount: string | null;
-  currency: string | null;
-  amountUsd?: string | null;
-  isDuplicate: boolean;
-  timestamp: string;
-  productId: string | null;
-  partnerId: string | null;
-  traderId: string | null;
-  refundOf?: string | null;
-}
+/** An event as `event.recorded` carries it: EventFacts with its time as text, the customer beside it. */
+type RecordedEvent = Omit<EventFacts, 'timestamp' | 'accountType' | 'country' | 'refunded'> & { timestamp: string };
 
 interface EventRecorded {
   event: RecordedEvent;

@@ -3,6 +3,7 @@ import { assertPartnerVisible, badInput, DecimalScalar, isCurrency, requireScope
 import { earningsFrom } from '../domain/earnings';
 import { Partner } from '../external/partner';
 import { CommissionsContext } from '../loaders';
+import { fxPendingOf } from '../loaders-fx';
 
 @ObjectType({ description: "A partner's income in one currency (its plan's settlement currency); commissions held FX_PENDING are only in fxPending" })
 export class Earnings {
@@ -40,7 +41,8 @@ export class PartnerEarningsResolver {
       throw badInput(`currency must be an ISO 4217 code such as USD; got ${JSON.stringify(currency)}`, 'currency');
     }
     // FX_PENDING rows are in the payment's currency: they count only in fxPending, under their settlement currency.
-    const [all, held] = await Promise.all([ctx.loaders.sums.load(partner.id), ctx.loaders.fxPending.load(partner.id)]);
+    const all = await ctx.loaders.sums.load(partner.id);
+    const held = fxPendingOf(all);
     const sums = all.filter((s) => s.status !== 'FX_PENDING');
     const currencies = [...new Set([...sums.map((s) => s.currency), ...held.map((h) => h.settlementCurrency)])];
     const chosen = currency ?? (currencies.length === 1 ? currencies[0] : ctx.defaultCurrency);

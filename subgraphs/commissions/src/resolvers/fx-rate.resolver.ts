@@ -3,6 +3,7 @@ import { badInput, DecimalScalar, forbidden, fromMinor, isCurrency, newId, requi
 import { validateFxRateInput } from '../domain/fx-rates';
 import { FxRate } from '../entities/fx-rate.entity';
 import type { CommissionsContext } from '../loaders';
+import { fxPendingOf } from '../loaders-fx';
 import { clock, CommissionsDeps } from '../services/deps';
 import { lockFx } from '../services/engine';
 import { Earnings } from './earnings.resolver';
@@ -76,7 +77,7 @@ export class EarningsFxResolver {
   })
   async fxPending(@Root() e: Earnings, @Ctx() ctx: CommissionsContext): Promise<FxPendingAmount[]> {
     if (!e.partnerId) return [];
-    const sums = await ctx.loaders.fxPending.load(e.partnerId);
+    const sums = fxPendingOf(await ctx.loaders.sums.load(e.partnerId));
     const by = new Map<string, bigint>();
     for (const s of sums) if (s.settlementCurrency === e.currency) by.set(s.currency, (by.get(s.currency) ?? 0n) + BigInt(s.minor));
     return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, minor]) => ({ currency, amount: fromMinor(minor, currency) }));

@@ -450,6 +450,7 @@ async function reverseNamedPayment(m: EntityManager, emit: Emit, tenantId: strin
   const live = affected.filter((c) => c.status !== CommissionStatus.REVERSED && BigInt(c.amountMinor) > 0n);
   if (!live.length) return;
   const taken = await takenByRefunds(m, live.map((c) => c.id));
+  const adjustments: Commission[] = [];
   for (const c of live) {
     const delta = refundShareMinor(c.amountMinor, paymentAmount!, effect.cumulative, taken.get(c.id) ?? 0n);
     if (delta === 0n) continue;
@@ -475,8 +476,10 @@ async function reverseNamedPayment(m: EntityManager, emit: Emit, tenantId: strin
       reversalReason: `${reason}: ${refundAmount} of ${paymentAmount} ${refund.currency ?? c.eventCurrency ?? ''}`.trim(),
       paidAt: null,
     });
-    for (const stored of await insertNew(m, [adjustment])) emit('commission.changed', tenantId, commissionFact(stored, 'adjusted'));
+    adjustments.push(adjustment);
   }
+  // One insert for the refund's adjustments (distinct once-keys: one per original of the payment).
+  for (const stored of await insertNew(m, adjustments)) emit('commission.changed', tenantId, commissionFact(stored, 'adjusted'));
 }
 
 /** RefundApplication keys of amount corrections: `corrected:<fact id>`. */

@@ -4,8 +4,8 @@ import { rateAt } from '../domain/fx-rates';
 import { settleHeld } from '../domain/fx-settlement';
 import type { FxTable } from '../domain/fx';
 import { Commission, CommissionStatus } from '../entities/commission.entity';
-import { CommissionPlan, CommissionPlanVersion } from '../entities/plan.entity';
-import { commissionFact, lockFx, tenantFxRates, versionsOrSelf } from './engine';
+import { CommissionPlan } from '../entities/plan.entity';
+import { commissionFact, lockFx, managerReads, tenantFxRates, VersionTerms } from './engine';
 
 /** The pair of a `fx_rate.changed` fact. */
 export interface RateChanged {
@@ -42,13 +42,22 @@ export async function settleFxPending(m: EntityManager, emit: Emit, tenantId: st
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
   const settled: Commission[] = [];
+  // Each plan's versions are read once per settlement, however many held sources it paid.
+  const reads = managerReads(m, tenantId);
+  const versionsByPlan = new Map<string, Promise<VersionTerms[] | null>>();
+  const versionsOf = (planId: string) => {
+    if (!versionsByPlan.has(planId)) {
+      versionsByPlan.set(planId, m.getRepository(CommissionPlan).findOneBy({ tenantId, id: planId }).then((plan) => (plan ? reads.versionsOf(plan) : null)));
+    }
+    return versionsByPlan.get(planId)!;
+  };
   for (const rows of groups.values()) {
     const first = rows[0];
     const settleIn = first.settlementCurrency!;
     const paymentAt = first.adjustsId ? adjusted.get(first.adjustsId)?.occurredAt ?? first.occurredAt : first.occurredAt;
     const rate = rateAt(rates, first.currency, settleIn, paymentAt, fallback);
     if (rate === null) continue;
-    const rule = first.adjustsId ? { percentage: '0', tierRates: [] } : await ruleOf(m, first);
+    const rule = first.adjustsId ? { percentage: '0', tierRates: [] } : await ruleOf(first, versionsOf);
     if (!rule) continue;
     const amounts = settleHeld(
       rows.map((c) => ({ tier: c.tier, baseAmount: c.baseAmount, amount: c.amount(), currency: c.currency, adjustsId: c.adjustsId })),
@@ -80,11 +89,10 @@ export async function settleFxPending(m: EntityManager, emit: Emit, tenantId: st
 }
 
 /** The percentage rule of the plan version that held the commission. */
-async function ruleOf(m: EntityManager, c: Commission): Promise<{ percentage: string; tierRates: string[] } | null> {
+async function ruleOf(c: Commission, versionsOf: (planId: string) => Promise<VersionTerms[] | null>): Promise<{ percentage: string; tierRates: string[] } | null> {
   if (!c.planId) return null;
-  const plan = await m.getRepository(CommissionPlan).findOneBy({ tenantId: c.tenantId, id: c.planId });
-  if (!plan) return null;
-  const versions = versionsOrSelf(plan, await m.getRepository(CommissionPlanVersion).findBy({ tenantId: c.tenantId, planId: c.planId }));
+  const versions = await versionsOf(c.planId);
+  if (!versions) return null;
   const terms = versions.find((v) => v.version === (c.planVersion ?? 1)) ?? versions[versions.length - 1];
   const rule = terms?.rules[c.ruleIndex];
   if (!rule || rule.percentage == null) return null;

@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { Fact } from '../../../shared/src';
 import { EVENT_CORRECTED } from '../domain/correction-postbacks';
 import { PostbackDelivery } from '../entities/postback.entity';
-import { EventData, enqueueFirstAttempts, postbackBody } from './postbacks';
+import { EventData, enqueueFirstAttempts, postbackData } from './postbacks';
 
 /** What the event was before the correction, as `referral_event.corrected` carries it. */
 export interface CorrectionPrevious {
@@ -31,12 +31,11 @@ export function readCorrection(payload: unknown): { event: EventData; previous: 
  * `previous` (`eventType isConversion timestamp` before the correction) and `reason`.
  */
 export function correctionPostbackBody(messageId: string, occurredAt: string, event: EventData, previous: CorrectionPrevious, reason: string | null): string {
-  const { data } = JSON.parse(postbackBody(messageId, event)) as { data: Record<string, unknown> };
   return JSON.stringify({
     id: messageId,
     type: 'referral_event.corrected',
     timestamp: occurredAt,
-    data: { ...data, previous: { eventType: previous.eventType, isConversion: previous.isConversion, timestamp: previous.timestamp }, reason },
+    data: { ...postbackData(event), previous: { eventType: previous.eventType, isConversion: previous.isConversion, timestamp: previous.timestamp }, reason },
   });
 }
 

@@ -174,7 +174,7 @@ export async function upsertForexTransactions(deps: EventsDeps, tenantId: string
       if (!derive.length) await correctDepositAmount(m, emit, tenantId, row, !!prev);
       for (const type of derive) {
         if (type === 'FIRST_DEPOSIT' && placement.demote) {
-          await correctEvent(m, emit, tenantId, placement.demote, { eventType: EventType.RECURRING_DEPOSIT }, `deposit ${r.transactionId} dated ${r.transactionDate.toISOString()} is earlier: it is the first deposit`);
+          await correctEvent(m, emit, tenantId, placement.demote, { eventType: EventType.RECURRING_DEPOSIT }, `deposit ${r.transactionId} dated ${r.transactionDate.toISOString()} is earlier: it is the first deposit`, trader);
         }
         // A chargeback names the deposit it reverses, for the amount that deposit credited.
         const reversed = type === 'CHARGEBACK' ? await depositEventOf(m, tenantId, r.transactionId) : null;
@@ -250,7 +250,7 @@ export async function upsertTradingActivity(deps: EventsDeps, tenantId: string, 
         );
         firstTrade.set(trader.id, { eventId: event.id, occurredAt: day });
       } else if (placement.action === 'move') {
-        await correctEvent(m, emit, tenantId, placement.eventId, { occurredAt: day }, `trading day ${a.date} (${a.instrument}) is earlier: it is the first trade`);
+        await correctEvent(m, emit, tenantId, placement.eventId, { occurredAt: day }, `trading day ${a.date} (${a.instrument}) is earlier: it is the first trade`, trader);
         firstTrade.set(trader.id, { eventId: placement.eventId, occurredAt: day });
       }
     }
@@ -296,15 +296,16 @@ async function currentFirsts(m: EntityManager, tenantId: string, traderIds: stri
  * with the event as it now is and what it was, in the caller's transaction: commissions
  * moves the money (a deposit that stops being the first loses its CPA).
  */
-async function correctEvent(m: EntityManager, emit: Emit, tenantId: string, eventId: string, patch: Partial<ReferralEvent>, reason: string): Promise<void> {
+async function correctEvent(m: EntityManager, emit: Emit, tenantId: string, eventId: string, patch: Partial<ReferralEvent>, reason: string, customer?: Trader): Promise<void> {
   const repo = m.getRepository(ReferralEvent);
   const event = await repo.findOneByOrFail({ tenantId, id: eventId });
+  // The caller's trader when it is the event's (read once per record, not again here).
+  const trader = customer && customer.id === event.traderId ? customer : event.traderId ? await m.getRepository(Trader).findOneBy({ id: event.traderId }) : null;
   const previous = { eventType: event.eventType, isConversion: event.isConversion, timestamp: event.occurredAt.toISOString(), amount: event.amount };
   Object.assign(event, patch);
   // A new label or date is a new question for the plan (a RECURRING_DEPOSIT is rarely paid a CPA): the one rule decides.
-  event.isConversion = await conversionOf(m, event, event.partnerId);
+  event.isConversion = await conversionOf(m, event, event.partnerId, trader);
   await repo.update({ id: eventId }, { ...patch, isConversion: event.isConversion });
-  const trader = event.traderId ? await m.getRepository(Trader).findOneBy({ id: event.traderId }) : null;
   emit('referral_event.corrected', tenantId, { ...eventFact(event, trader), previous, reason });
 }
 

@@ -3,9 +3,9 @@ import { EntityManager } from 'typeorm';
 import { badInput, notFound } from '../../../shared/src';
 import { choosePlan, qualifiesForCpa, versionAt } from '../../../shared/src/plan-rules';
 import type { RuleContext } from '../../../shared/src/rule-conditions';
-import { EventType } from '../domain/event-types';
+import { DEFAULT_CONVERSION_TYPES, EventType } from '../domain/event-types';
 import { TrackEventFields } from '../domain/track-event-input';
-import { PartnerPlanModel, PlanModel, PlanModelVersion } from '../entities/read-models.entity';
+import { PartnerPlanModel, PlanModel, PlanModelVersion, TenantSettings } from '../entities/read-models.entity';
 import { ReferralEvent } from '../entities/referral-event.entity';
 
 /** A plan from the read model as the shared rules take it (`versions` rebuilt from cpaEventTypes for old facts). */
@@ -41,6 +41,28 @@ export async function planQualifies(m: EntityManager, tenantId: string, partnerI
   if (!plan) return false;
   const version = versionAt(modelVersions(plan), event.occurredAt);
   return !!version && qualifiesForCpa(event, version);
+}
+
+/**
+ * isConversion, the one rule for recording, settling and correcting an event: attributed to a partner, not a
+ * duplicate, and paid a CPA by the partner's plan version in force at occurredAt (planQualifies), else one of the
+ * tenant's conversion event types. `settings` as the caller has it (undefined: read here only when needed).
+ */
+export async function isConversionFor(
+  m: EntityManager,
+  tenantId: string,
+  partnerId: string | null,
+  productId: string | null,
+  event: ConversionFacts,
+  settings?: TenantSettings | null,
+): Promise<boolean> {
+  if (event.isDuplicate) return false;
+  // Asked before the partner check: test/integration/pending-attribution.test.ts pins an unattributed event's statements to this.
+  const decision = await planQualifies(m, tenantId, partnerId, productId, event);
+  if (!partnerId) return false;
+  if (decision !== null) return decision;
+  const s = settings === undefined ? await m.getRepository(TenantSettings).findOneBy({ tenantId }) : settings;
+  return (s?.conversionEventTypes ? new Set<string>(s.conversionEventTypes) : DEFAULT_CONVERSION_TYPES).has(event.eventType);
 }
 
 /**

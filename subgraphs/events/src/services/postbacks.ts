@@ -27,23 +27,28 @@ export function postbackBody(messageId: string, event: EventData): string {
     id: messageId,
     type: `referral_event.${String(event.eventType).toLowerCase()}`,
     timestamp: event.timestamp ?? new Date().toISOString(),
-    data: {
-      id: event.id,
-      eventType: event.eventType,
-      customEventName: event.customEventName ?? null,
-      clickId: event.clickId ?? null,
-      clientId: event.traderId ?? null,
-      traderId: event.traderId ?? null,
-      partnerId: event.partnerId ?? null,
-      linkId: event.linkId ?? null,
-      attribution: event.attribution ?? null,
-      amount: event.amount ?? null,
-      currency: event.currency ?? null,
-      isConversion: event.isConversion ?? false,
-      isDuplicate: event.isDuplicate ?? false,
-      timestamp: event.timestamp ?? null,
-    },
+    data: postbackData(event),
   });
+}
+
+/** FYNXT's Event object: the `data` of an event postback (and of a correction postback, which adds to it). */
+export function postbackData(event: EventData): Record<string, unknown> {
+  return {
+    id: event.id,
+    eventType: event.eventType,
+    customEventName: event.customEventName ?? null,
+    clickId: event.clickId ?? null,
+    clientId: event.traderId ?? null,
+    traderId: event.traderId ?? null,
+    partnerId: event.partnerId ?? null,
+    linkId: event.linkId ?? null,
+    attribution: event.attribution ?? null,
+    amount: event.amount ?? null,
+    currency: event.currency ?? null,
+    isConversion: event.isConversion ?? false,
+    isDuplicate: event.isDuplicate ?? false,
+    timestamp: event.timestamp ?? null,
+  };
 }
 
 /** Whether an endpoint wants a type: listed, or any event type under "*" (commission types and EVENT_CORRECTED are opt-in: never by "*"). */

@@ -1,13 +1,13 @@
 import { EntityManager, IsNull, Not } from 'typeorm';
 import { dateParam, Emit, logger, Outbox } from '../../../shared/src';
 import { attribute, Attribution } from '../domain/attribute';
-import { AttributionMethod, DEFAULT_CONVERSION_TYPES } from '../domain/event-types';
+import { AttributionMethod } from '../domain/event-types';
 import { RecentClick, TenantSettings } from '../entities/read-models.entity';
 import { ReferralCodeOwner } from '../entities/referral-code-owner.entity';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { Trader } from '../entities/trader.entity';
 import { attributionSettled } from './attribution-wait';
-import { planQualifies } from './plan-conversion';
+import { isConversionFor } from './plan-conversion';
 import { codeOwner, DEFAULT_ATTRIBUTION_WINDOW_HOURS, eventFact, latestClick } from './track-event';
 
 /**
@@ -54,18 +54,18 @@ export async function settleCodesOfOwner(m: EntityManager, emit: Emit, tenantId:
  */
 async function settleEvent(m: EntityManager, emit: Emit, e: ReferralEvent, attribution: Attribution, outcome: Outcome, viaTrader = false): Promise<number> {
   const fingerprintClick = attribution.method === AttributionMethod.FINGERPRINT ? await fingerprintClickOf(m, e) : null;
+  let trader = e.traderId ? await m.getRepository(Trader).findOneBy({ id: e.traderId }) : null;
   const change: Partial<ReferralEvent> = {
     attribution: attribution.method,
     partnerId: attribution.partnerId,
     pendingCode: null,
-    isConversion: await conversionOf(m, e, attribution.partnerId),
+    isConversion: await conversionOf(m, e, attribution.partnerId, trader),
     ...(fingerprintClick ? { clickId: fingerprintClick.clickId, linkId: fingerprintClick.linkId } : {}),
   };
   const res = await m.getRepository(ReferralEvent).update({ id: e.id, attribution: AttributionMethod.PENDING }, change);
   if (!res.affected) return 0;
   Object.assign(e, change);
   let settled = 1;
-  let trader = e.traderId ? await m.getRepository(Trader).findOneBy({ id: e.traderId }) : null;
   if (trader && !viaTrader) {
     if (!trader.partnerId && attribution.partnerId) {
       const r = await m.getRepository(Trader).update({ id: trader.id, partnerId: IsNull() }, { partnerId: attribution.partnerId, attribution: attribution.method });
@@ -116,20 +116,16 @@ async function fingerprintClickOf(m: EntityManager, e: ReferralEvent): Promise<R
 }
 
 /**
- * isConversion of a settled event, by the rule recordEvent applies when it records one
- * (keep the two in step): attributed, not a duplicate, and paid a CPA by the partner's plan
- * version in force at occurredAt (minAmount and rule conditions included), else of the tenant's conversion types.
+ * isConversion of a settled or corrected event, by the rule recordEvent applies when it records one
+ * (isConversionFor). `trader`: the event's customer when the caller has it (undefined: read here),
+ * whose account type and country rule conditions look at.
  */
-export async function conversionOf(m: EntityManager, e: ReferralEvent, partnerId: string | null): Promise<boolean> {
+export async function conversionOf(m: EntityManager, e: ReferralEvent, partnerId: string | null, trader?: Trader | null): Promise<boolean> {
   if (!partnerId || e.isDuplicate) return false;
-  // Rule conditions (accountTypes, countries) look at the event's customer.
-  const trader = e.traderId ? await m.getRepository(Trader).findOneBy({ tenantId: e.tenantId, id: e.traderId }) : null;
-  const context = { accountType: trader?.accountType ?? null, country: trader?.country ?? null };
+  const customer = trader !== undefined ? trader : e.traderId ? await m.getRepository(Trader).findOneBy({ tenantId: e.tenantId, id: e.traderId }) : null;
+  const context = { accountType: customer?.accountType ?? null, country: customer?.country ?? null };
   const facts = { eventType: e.eventType, amount: e.amount, currency: e.currency, isDuplicate: e.isDuplicate, occurredAt: e.occurredAt, context };
-  const decision = await planQualifies(m, e.tenantId, partnerId, e.productId, facts);
-  if (decision !== null) return decision;
-  const settings = await m.getRepository(TenantSettings).findOneBy({ tenantId: e.tenantId });
-  return (settings?.conversionEventTypes ? new Set(settings.conversionEventTypes) : DEFAULT_CONVERSION_TYPES).has(e.eventType);
+  return isConversionFor(m, e.tenantId, partnerId, e.productId, facts);
 }
 
 /**

@@ -4,9 +4,9 @@ import { conflict, dateParam, decodeClickId, Emit, fingerprint, isPostgres, newI
 import { attribute, Attribution } from '../domain/attribute';
 import { AttributionWait, attributionCodeMisses, attributionPending, CodeNotKnownYet } from './attribution-wait';
 import { settlePendingCodes } from './settle-attribution';
-import { AttributionMethod, DEFAULT_CONVERSION_TYPES, EventType } from '../domain/event-types';
+import { AttributionMethod, EventType } from '../domain/event-types';
 import { TrackEventFields } from '../domain/track-event-input';
-import { planQualifies, refundedPayment } from './plan-conversion';
+import { isConversionFor, refundedPayment } from './plan-conversion';
 import { RecentClick, TenantSettings } from '../entities/read-models.entity';
 import { PartnerRef, ReferralCodeOwner } from '../entities/referral-code-owner.entity';
 import { ReferralEvent } from '../entities/referral-event.entity';
@@ -147,7 +147,7 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
   const isDuplicate = trader && !created ? await hasSameEvent(m, tenantId, trader.id, input.eventType, input.customEventName ?? null) : false;
   const refunded = await refundedPayment(m, tenantId, input, trader?.id ?? null);
   // The plan version in force at occurredAt decides (CPA rule and minAmount); without plans, the tenant's types.
-  const planDecision = await planQualifies(m, tenantId, attribution.partnerId, input.productId ?? null, {
+  const conversionFacts = {
     eventType: input.eventType,
     amount: input.amount ?? null,
     currency: input.currency ?? null,
@@ -155,8 +155,8 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
     occurredAt,
     // Rule conditions (accountTypes, countries) look at the customer as it is when the event is recorded.
     context: { accountType: trader?.accountType ?? null, country: trader?.country ?? null },
-  });
-  const conversionTypes = settings?.conversionEventTypes ? new Set(settings.conversionEventTypes) : DEFAULT_CONVERSION_TYPES;
+  };
+  const isConversion = await isConversionFor(m, tenantId, attribution.partnerId, input.productId ?? null, conversionFacts, settings);
   const event = m.getRepository(ReferralEvent).create({
     id: newId('evt'),
     tenantId,
@@ -178,7 +178,7 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
     subscriptionStatus: input.subscriptionStatus ?? null,
     productId: input.productId ?? null,
     isDuplicate,
-    isConversion: attribution.partnerId !== null && !isDuplicate && (planDecision ?? conversionTypes.has(input.eventType)),
+    isConversion,
     refundOf: refunded?.id ?? null,
     idempotencyKey: opts.idempotencyKey ?? null,
     requestHash: opts.idempotencyKey ? opts.requestHash ?? null : null,
