@@ -83,6 +83,17 @@ export function defineInputValueTests(stack: () => Stack): void {
       expect(await inDay('2026-06-13', '2026-06-13')).toBe(0);
       expect(await inDay('2026-06-13', '2026-06-14T00:00:00Z')).toBe(0);
     });
+    it('approveDueCommissions(asOf) takes a date: a past day or today is accepted (today meaning now), a later day is BAD_USER_INPUT', async () => {
+      const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+      for (const asOf of ['2026-06-14', dayOf(Date.now())]) {
+        const res = await gql(`mutation($a: DateTime) { approveDueCommissions(asOf: $a) }`, { a: asOf });
+        expect({ asOf, errors: res.body.errors }).toEqual({ asOf, errors: undefined });
+        expect(typeof res.body.data.approveDueCommissions).toBe('number');
+      }
+      // Two days ahead: still ahead of the server's clock whatever the moment the test runs.
+      const later = await gql(`mutation($a: DateTime) { approveDueCommissions(asOf: $a) }`, { a: dayOf(Date.now() + 2 * DAY_MS) });
+      expect(later.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', param: 'asOf' });
+    });
   });
 
   describe('idempotency keys compare values, not spellings', () => {
