@@ -2,7 +2,8 @@ import { GraphQLError } from 'graphql';
 import { attribute } from '../../subgraphs/events/src/domain/attribute';
 import { AttributionMethod, EventType } from '../../subgraphs/events/src/domain/event-types';
 import { FUTURE_SKEW_MS, MAX_STRING, TrackEventFields, validateTrackEvent } from '../../subgraphs/events/src/domain/track-event-input';
-import { requestHash } from '../../subgraphs/events/src/services/track-event';
+import { REQUEST_FINGERPRINT_VERSION, requestFingerprint as requestHash } from '../../subgraphs/events/src/domain/request-fingerprint';
+import { PlainDate } from '../../subgraphs/shared/src/scalars';
 import { errorOf } from '../helpers/errors';
 
 const NOW = new Date('2026-03-12T10:45:00.000Z');
@@ -199,6 +200,37 @@ describe('idempotency request hash', () => {
 
   it('does not confuse a value moving from one field to another', () => {
     expect(requestHash({ eventType: EventType.REGISTRATION, name: 'x' })).not.toBe(requestHash({ eventType: EventType.REGISTRATION, productId: 'x' }));
+  });
+
+  it('compares amounts by value: 100, "100.00", "100.0" and "1e2" are one amount (version 2)', () => {
+    const payment = (amount: string): TrackEventFields => ({ eventType: EventType.SUBSCRIPTION, email: 'jane@example.com', amount, currency: 'USD' });
+    const h = requestHash(payment('100'));
+    expect(requestHash(payment('100.00'))).toBe(h);
+    expect(requestHash(payment('100.0'))).toBe(h);
+    expect(requestHash(payment('1e2'))).toBe(h);
+    expect(requestHash(payment('100.01'))).not.toBe(h);
+    expect(requestHash({ ...base, amountUsd: '5.50' })).toBe(requestHash({ ...base, amountUsd: '5.5' }));
+  });
+
+  it('compares dates by instant: a plain date, its 00:00Z and the same instant in another zone are one date', () => {
+    const at = (occurredAt: Date): TrackEventFields => ({ ...base, occurredAt });
+    const h = requestHash(at(new PlainDate('2026-06-14')));
+    expect(requestHash(at(new Date('2026-06-14T00:00:00.000Z')))).toBe(h);
+    expect(requestHash(at(new Date('2026-06-14T02:00:00+02:00')))).toBe(h);
+    expect(requestHash(at(new Date('2026-06-14T00:00:00.001Z')))).not.toBe(h);
+  });
+
+  it('does not treat other strings as numbers: an external id "0100" is not "100"', () => {
+    expect(requestHash({ ...base, externalCustomerId: '0100' })).not.toBe(requestHash({ ...base, externalCustomerId: '100' }));
+  });
+
+  it('version 1 is the fingerprint stored before versions existed, unchanged, so old keys still replay', () => {
+    // Computed by the code that stored version-1 fingerprints (before request_hash_version).
+    expect(requestHash(base, 1)).toBe('ec3f3af614e8a8f3ebc7fa2b89c29aca7a7b778ec815e22273dea2e2c64d309b');
+    // It compared spellings: that is why version 2 exists.
+    expect(requestHash({ ...base, amount: '250' }, 1)).not.toBe(requestHash(base, 1));
+    expect(REQUEST_FINGERPRINT_VERSION).toBe(2);
+    expect(requestHash(base)).not.toBe(requestHash(base, 1));
   });
 });
 

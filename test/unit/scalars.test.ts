@@ -6,6 +6,8 @@ import {
   parseDate,
   parseDateTime,
   parseDecimal,
+  isPlainDate,
+  rangeEnd,
 } from '../../subgraphs/shared/src/scalars';
 
 /** Runs `fn` and returns the GraphQLError it throws (fails the test when it does not throw one). */
@@ -64,8 +66,27 @@ describe('DateTime scalar', () => {
     expectBadInput(() => parseDateTime('2026-03-12 10:45:00Z'));
   });
 
-  it('refuses a date without a time', () => {
-    expectBadInput(() => parseDateTime('2026-03-12'));
+  it('accepts a plain date YYYY-MM-DD as 00:00 UTC that day, and says it was a plain date', () => {
+    const d = parseDateTime('2026-06-14');
+    expect(d.toISOString()).toBe('2026-06-14T00:00:00.000Z');
+    expect(isPlainDate(d)).toBe(true);
+    expect(DateTimeScalar.serialize(d)).toBe('2026-06-14T00:00:00.000Z');
+    expect(isPlainDate(DateTimeScalar.parseLiteral(parseValue('"2026-11-20"')))).toBe(true);
+    // An instant is not a plain date, even at midnight.
+    expect(isPlainDate(parseDateTime('2026-06-14T00:00:00Z'))).toBe(false);
+  });
+
+  it('refuses a plain date that is not on the calendar, saying so', () => {
+    const err = expectBadInput(() => parseDateTime('2026-02-30'));
+    expect(err.message).toBe('DateTime "2026-02-30" is not a real date');
+    expectBadInput(() => parseDateTime('2026-13-45'));
+    expectBadInput(() => parseDateTime('2026-3-12'));
+  });
+
+  it('says in its description that a plain date is accepted and what it means at a range end', () => {
+    expect(DateTimeScalar.description).toContain('YYYY-MM-DD');
+    expect(DateTimeScalar.description).toContain('00:00 UTC');
+    expect(DateTimeScalar.description).toContain('next midnight');
   });
 
   it('refuses non-string input such as a number of milliseconds', () => {
@@ -112,6 +133,22 @@ describe('DateTime scalar', () => {
   it('parses a string literal and refuses an int literal', () => {
     expect((DateTimeScalar.parseLiteral(parseValue('"2026-03-12T10:45:00Z"')) as Date).toISOString()).toBe('2026-03-12T10:45:00.000Z');
     expectBadInput(() => DateTimeScalar.parseLiteral(parseValue('1773312300000')));
+  });
+});
+
+describe('rangeEnd: the exclusive end of a range given as a DateTime', () => {
+  it('a plain date includes its whole day: the range ends at the next midnight UTC', () => {
+    expect(rangeEnd(parseDateTime('2026-11-20'))!.toISOString()).toBe('2026-11-21T00:00:00.000Z');
+    expect(rangeEnd(parseDateTime('2026-12-31'))!.toISOString()).toBe('2027-01-01T00:00:00.000Z');
+    expect(rangeEnd(parseDateTime('2028-02-28'))!.toISOString()).toBe('2028-02-29T00:00:00.000Z');
+    expect(isPlainDate(rangeEnd(parseDateTime('2026-11-20')))).toBe(false);
+  });
+
+  it('an instant is used as it is, midnight included; no value stays no value', () => {
+    expect(rangeEnd(parseDateTime('2026-11-20T00:00:00Z'))!.toISOString()).toBe('2026-11-20T00:00:00.000Z');
+    expect(rangeEnd(parseDateTime('2026-11-20T10:00:00+02:00'))!.toISOString()).toBe('2026-11-20T08:00:00.000Z');
+    expect(rangeEnd(null)).toBeNull();
+    expect(rangeEnd(undefined)).toBeUndefined();
   });
 });
 

@@ -10,11 +10,47 @@ const invalid = (message: string) => new GraphQLError(message, { extensions: { c
 
 // ISO 8601 with an explicit zone: a time without one is ambiguous, so it is refused.
 const DATE_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * A DateTime input written as a plain date (YYYY-MM-DD): the instant is 00:00 UTC of that day,
+ * and the type tells a resolver the caller named a whole day. Whether that day is a start
+ * (00:00) or a range end (the next midnight, exclusive) is the argument's decision, not the
+ * scalar's: see rangeEnd.
+ */
+export class PlainDate extends Date {
+  /** The calendar date as the caller wrote it, YYYY-MM-DD. */
+  readonly day: string;
+
+  constructor(day: string) {
+    super(`${day}T00:00:00.000Z`);
+    this.day = day;
+  }
+}
+
+export function isPlainDate(value: unknown): value is PlainDate {
+  return value instanceof PlainDate;
+}
+
+/**
+ * The exclusive end of a range given by a DateTime argument: an instant is used as it is;
+ * a plain date names a whole day, so the range ends at the next midnight (UTC) and includes
+ * that day. Every range-end argument (`to`) goes through here.
+ */
+export function rangeEnd<T extends Date | null | undefined>(value: T): T | Date {
+  return isPlainDate(value) ? new Date(value.getTime() + DAY_MS) : value;
+}
 
 export function parseDateTime(value: unknown): Date {
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
+  if (typeof value === 'string' && DATE_RE.test(value)) {
+    if (!isCalendarDate(value)) throw invalid(`DateTime ${JSON.stringify(value)} is not a real date`);
+    return new PlainDate(value);
+  }
   if (typeof value !== 'string' || !DATE_TIME_RE.test(value)) {
-    throw invalid(`DateTime must be an ISO 8601 string with a time zone, e.g. 2026-03-12T10:45:00.000Z; got ${JSON.stringify(value)}`);
+    throw invalid(
+      `DateTime must be an ISO 8601 string with a time zone, e.g. 2026-03-12T10:45:00.000Z, or a date YYYY-MM-DD (00:00 UTC); got ${JSON.stringify(value)}`,
+    );
   }
   const d = new Date(value);
   // Date rolls 2026-02-30 over to March instead of failing: check the calendar date itself.
@@ -29,7 +65,9 @@ export function parseDateTime(value: unknown): Date {
 
 export const DateTimeScalar = new GraphQLScalarType({
   name: 'DateTime',
-  description: 'An instant in UTC, ISO 8601: 2026-03-12T10:45:00.000Z',
+  description:
+    'An instant, ISO 8601 with a time zone: 2026-03-12T10:45:00.000Z (always answered in UTC). On input a date YYYY-MM-DD is also accepted and means 00:00 UTC that day; ' +
+    'where an argument ends a range (to), a date means the whole day: the range ends at the next midnight UTC, exclusive',
   serialize(value) {
     const d = value instanceof Date ? value : new Date(value as string);
     if (Number.isNaN(d.getTime())) throw new GraphQLError(`DateTime cannot represent ${String(value)}`);
@@ -37,21 +75,21 @@ export const DateTimeScalar = new GraphQLScalarType({
   },
   parseValue: parseDateTime,
   parseLiteral(ast: ValueNode) {
-    if (ast.kind !== Kind.STRING) throw invalid('DateTime must be a string such as 2026-03-12T10:45:00.000Z');
+    if (ast.kind !== Kind.STRING) throw invalid('DateTime must be a string such as 2026-03-12T10:45:00.000Z or 2026-03-12');
     return parseDateTime(ast.value);
   },
 });
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** YYYY-MM-DD naming a day that exists (not 2026-02-30). */
+function isCalendarDate(value: string): boolean {
+  const m = DATE_RE.exec(value);
+  return !!m && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).toISOString().slice(0, 10) === value;
+}
+
 export function parseDate(value: unknown): string {
-  if (typeof value === 'string') {
-    const m = DATE_RE.exec(value);
-    if (m) {
-      const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
-      if (d.toISOString().slice(0, 10) === value) return value;
-    }
-  }
+  if (typeof value === 'string' && isCalendarDate(value)) return value;
   throw invalid(`Date must be a calendar date YYYY-MM-DD; got ${JSON.stringify(value)}`);
 }
 

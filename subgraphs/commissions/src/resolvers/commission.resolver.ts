@@ -14,10 +14,12 @@ import {
   forbidden,
   fromMinor,
   isCurrency,
+  isPlainDate,
   notFound,
   PageArgs,
   paginateQuery,
   parseBucket,
+  rangeEnd,
   requireScope,
   scopedPartnerId,
 } from '../../../shared/src';
@@ -42,7 +44,7 @@ export class CommissionFilter {
   kind?: CommissionKind | null;
   @Field(() => Date, { nullable: true, description: 'Created at or after' })
   from?: Date | null;
-  @Field(() => Date, { nullable: true, description: 'Created before' })
+  @Field(() => Date, { nullable: true, description: 'Created before (exclusive); a date YYYY-MM-DD includes that whole day' })
   to?: Date | null;
 }
 
@@ -54,7 +56,8 @@ export class MoneyPoint {
   v: string;
 }
 
-function listQuery(ctx: CommissionsContext, f: CommissionFilter) {
+function listQuery(ctx: CommissionsContext, given: CommissionFilter) {
+  const f = { ...given, to: rangeEnd(given.to) };
   if (f.from && f.to && f.from > f.to) throw badInput('filter.from must be before filter.to', 'filter.from');
   const ds = ctx.dataSource;
   return () => {
@@ -94,7 +97,7 @@ export class CommissionResolver {
 
   @Mutation(() => Int, {
     description:
-      'Approves PENDING commissions whose hold has ended by asOf (dueAt <= asOf; default now, never in the future); approvedAt is the time of approval. Also runs on a schedule',
+      'Approves PENDING commissions whose hold has ended by asOf (dueAt <= asOf; default now, never in the future; a date YYYY-MM-DD means the end of that day, today\'s date means now); approvedAt is the time of approval. Also runs on a schedule',
   })
   approveDueCommissions(@Arg('asOf', () => Date, { nullable: true }) asOf: Date | null, @Ctx() ctx: CommissionsContext): Promise<number> {
     this.operator(ctx);
@@ -102,7 +105,9 @@ export class CommissionResolver {
     if (asOf && asOf.getTime() > now.getTime()) {
       throw badInput(`asOf must not be in the future (it is ${now.toISOString()}): a hold ends when its time has come; approve chosen commissions early with approveCommissions`, 'asOf');
     }
-    return this.deps.outbox.transaction((m, emit) => approveDue(m, emit, { asOf: asOf ?? now, now, tenantId: ctx.principal.tenantId }));
+    // asOf is an inclusive range end: a plain date covers its whole day, but never reaches past now.
+    const by = isPlainDate(asOf) ? new Date(Math.min(rangeEnd(asOf).getTime() - 1, now.getTime())) : asOf ?? now;
+    return this.deps.outbox.transaction((m, emit) => approveDue(m, emit, { asOf: by, now, tenantId: ctx.principal.tenantId }));
   }
 
   @Mutation(() => [Commission], { description: 'Approves chosen PENDING commissions now, before their hold ends; all or nothing' })

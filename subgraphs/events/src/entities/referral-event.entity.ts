@@ -104,6 +104,10 @@ export class ReferralEvent {
   @Column({ name: 'request_hash', type: 'varchar', nullable: true })
   requestHash: string | null;
 
+  /** How requestHash was computed (domain/request-fingerprint.ts); null: version 1, stored before versions. */
+  @Column({ name: 'request_hash_version', type: 'integer', nullable: true })
+  requestHashVersion: number | null;
+
   @Column({ name: 'occurred_at' })
   @Field({ name: 'timestamp', description: 'When it happened (UTC)' })
   occurredAt: Date;

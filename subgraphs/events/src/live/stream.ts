@@ -48,6 +48,7 @@ export function fromMessage(tenantId: string, m: LiveMessage): ReferralEvent {
     isDuplicate: !!e.isDuplicate,
     idempotencyKey: null,
     requestHash: null,
+    requestHashVersion: null,
     occurredAt: new Date(e.timestamp),
     createdAt: new Date(e.timestamp),
   });

@@ -1,10 +1,11 @@
-import { badInput, dateParam, Page, PageArgs, paginateQuery } from '../../../shared/src';
+import { badInput, dateParam, Page, PageArgs, paginateQuery, rangeEnd } from '../../../shared/src';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { EventsContext } from '../loaders';
 import { EventFilter } from './inputs';
 
 /** Newest-first page of the tenant's events matching `filter`; shared by every events list. */
-export async function listEvents(ctx: EventsContext, filter: EventFilter, page: PageArgs): Promise<Page<ReferralEvent>> {
+export async function listEvents(ctx: EventsContext, given: EventFilter, page: PageArgs): Promise<Page<ReferralEvent>> {
+  const filter = { ...given, to: rangeEnd(given.to) };
   if (filter.from && filter.to && filter.from > filter.to) throw badInput('filter.from must be before filter.to', 'filter.from');
   const ds = ctx.dataSource;
   const build = () => {

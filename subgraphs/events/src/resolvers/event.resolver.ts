@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { assertPartnerVisible, badInput, ConnectionType, forbidden, notFound, PageArgs, requireScope, scopedPartnerId } from '../../../shared/src';
+import { assertPartnerVisible, badInput, ConnectionType, forbidden, notFound, PageArgs, rangeEnd, requireScope, scopedPartnerId } from '../../../shared/src';
 import { encodeEventCursor } from '../domain/event-cursor';
 import { Click, ReferralLink } from '../external/links';
 import { EventsDeps } from '../services/deps';
@@ -80,7 +80,9 @@ export class ReferralEventResolver {
 
 @Resolver(() => Partner)
 export class PartnerEventsResolver {
-  @FieldResolver(() => Int, { description: 'Registrations attributed to the partner (duplicates excluded); from inclusive, to exclusive' })
+  @FieldResolver(() => Int, {
+    description: 'Registrations attributed to the partner (duplicates excluded); from inclusive, to exclusive (a date YYYY-MM-DD as to includes that whole day)',
+  })
   async registrationCount(
     @Root() partner: Partner,
     @Arg('from', () => Date, { nullable: true }) from: Date | null,
@@ -89,7 +91,7 @@ export class PartnerEventsResolver {
   ): Promise<number> {
     requireScope(ctx, 'events:read');
     assertPartnerVisible(ctx, partner.id);
-    return ctx.loaders.registrationCount.load({ partnerId: partner.id, from, to });
+    return ctx.loaders.registrationCount.load({ partnerId: partner.id, from, to: rangeEnd(to) });
   }
 
   @FieldResolver(() => ReferralEventConnection, { description: "The partner's attributed events, newest first" })

@@ -46,7 +46,7 @@ export class TrackEventInput {
   @Field(() => String, { nullable: true })
   productId?: string | null;
 
-  @Field(() => Date, { nullable: true, description: 'When it happened; defaults to now' })
+  @Field(() => Date, { nullable: true, description: 'When it happened; defaults to now. A date YYYY-MM-DD (Refairn paymentDate) is 00:00 UTC that day' })
   occurredAt?: Date | null;
 
   @Field(() => ID, {
@@ -80,7 +80,7 @@ export class EventFilter {
   @Field(() => Date, { nullable: true, description: 'Inclusive' })
   from?: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'Exclusive' })
+  @Field(() => Date, { nullable: true, description: 'Exclusive; a date YYYY-MM-DD includes that whole day' })
   to?: Date | null;
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { conflict, dateParam, decodeClickId, Emit, fingerprint, isPostgres, newId, Outbox, sql } from '../../../shared/src';
 import { attribute, Attribution } from '../domain/attribute';
@@ -6,6 +5,7 @@ import { AttributionWait, attributionCodeMisses, attributionPending, CodeNotKnow
 import { settlePendingCodes } from './settle-attribution';
 import { AttributionMethod, EventType } from '../domain/event-types';
 import { TrackEventFields } from '../domain/track-event-input';
+import { REQUEST_FINGERPRINT_VERSION, requestFingerprint } from '../domain/request-fingerprint';
 import { isConversionFor, refundedPayment } from './plan-conversion';
 import { RecentClick, TenantSettings } from '../entities/read-models.entity';
 import { PartnerRef, ReferralCodeOwner } from '../entities/referral-code-owner.entity';
@@ -13,16 +13,6 @@ import { ReferralEvent } from '../entities/referral-event.entity';
 import { Trader } from '../entities/trader.entity';
 
 export const DEFAULT_ATTRIBUTION_WINDOW_HOURS = 24;
-
-/** Stable hash of an input, to tell a replayed idempotency key from a reused one. */
-export function requestHash(input: TrackEventFields): string {
-  const fields = input as unknown as Record<string, unknown>;
-  const canonical = Object.keys(fields)
-    .sort()
-    .filter((k) => fields[k] !== undefined && fields[k] !== null)
-    .map((k) => [k, fields[k] instanceof Date ? (fields[k] as Date).toISOString() : fields[k]]);
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
-}
 
 /**
  * The `event.recorded` fact: what commissions, postbacks and live subscribers need. A refund naming its payment
@@ -182,6 +172,7 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
     refundOf: refunded?.id ?? null,
     idempotencyKey: opts.idempotencyKey ?? null,
     requestHash: opts.idempotencyKey ? opts.requestHash ?? null : null,
+    requestHashVersion: opts.idempotencyKey && opts.requestHash ? REQUEST_FINGERPRINT_VERSION : null,
     occurredAt,
     createdAt: now,
   });
@@ -226,12 +217,14 @@ export async function trackEvent(
   clickIdSecrets: string[],
   wait?: AttributionWait,
 ): Promise<ReferralEvent> {
-  const hash = requestHash(input);
+  const hash = requestFingerprint(input);
   const replay = async (m: EntityManager) => {
     if (!idempotencyKey) return null;
     const existing = await m.getRepository(ReferralEvent).findOneBy({ tenantId, idempotencyKey });
     if (!existing) return null;
-    if (existing.requestHash !== hash) {
+    // Compared under the version it was stored with: keys used before fingerprints went by value still replay.
+    const version = existing.requestHashVersion ?? 1;
+    if (existing.requestHash !== (version === REQUEST_FINGERPRINT_VERSION ? hash : requestFingerprint(input, version))) {
       throw conflict('this idempotencyKey was already used with a different input', 'idempotencyKey', 'idempotency_conflict');
     }
     return existing;

@@ -50,6 +50,14 @@ export class LinkSettings {
   @Field(() => Int, { description: 'How long a click can attribute an event by fingerprint, hours' })
   attributionWindowHours: number;
 
+  /** Null in rows stored before the setting existed: the default, false (loadSettings fills it in). */
+  @Column({ name: 'partners_record_clicks', type: 'boolean', nullable: true })
+  @Field(() => Boolean, {
+    description:
+      'Whether partner credentials may call recordClick (default false: a partner could otherwise plant clicks with any IP and user agent and steal attribution). Clicks through the link redirect are always recorded',
+  })
+  partnersRecordClicks: boolean;
+
   @Column({ name: 'updated_at' })
   @Field()
   updatedAt: Date;

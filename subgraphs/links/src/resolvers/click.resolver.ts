@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { badInput, dateParam, forbidden, notFound, PageArgs, paginateQuery, requireScope, scopedPartnerId } from '../../../shared/src';
+import { badInput, dateParam, forbidden, notFound, PageArgs, paginateQuery, rangeEnd, requireScope, scopedPartnerId } from '../../../shared/src';
 import { Click } from '../entities/click.entity';
 import { Partner } from '../entities/partner.entity';
 import { ReferralLink, Utm } from '../entities/referral-link.entity';
@@ -22,7 +22,7 @@ export class ClickFilter {
   @Field(() => Date, { nullable: true, description: 'Inclusive' })
   from?: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'Exclusive' })
+  @Field(() => Date, { nullable: true, description: 'Exclusive; a date YYYY-MM-DD includes that whole day' })
   to?: Date | null;
 }
 
@@ -53,7 +53,7 @@ export class ClickResolver {
   @Query(() => ClickConnection, { description: 'Newest first: IP, country, device, browser, UTM (FYNXT "List clicks")' })
   clicks(@Arg('filter', () => ClickFilter, { nullable: true }) filter: ClickFilter | null, @Args() page: PageArgs, @Ctx() ctx: LinksContext) {
     requireScope(ctx, 'links:read');
-    const f = filter ?? {};
+    const f = { ...filter, to: rangeEnd(filter?.to) };
     const partnerId = scopedPartnerId(ctx, f.partnerId);
     if (f.from && f.to && f.from > f.to) throw badInput('filter.from must be before filter.to', 'filter.from');
     if (f.country && !/^[A-Za-z]{2}$/.test(f.country)) throw badInput('country must be an ISO 3166-1 alpha-2 code such as GB', 'filter.country');
@@ -69,9 +69,20 @@ export class ClickResolver {
     }, page);
   }
 
-  @Mutation(() => Click, { description: 'Records a click captured by your server or SDK, like GET /r/<slug> does; bots are refused' })
+  @Mutation(() => Click, {
+    description:
+      'Records a click captured by your server or SDK, like GET /r/<slug> does; bots are refused. FORBIDDEN to partner credentials unless LinkSettings.partnersRecordClicks is on',
+  })
   async recordClick(@Arg('input', () => RecordClickInput) input: RecordClickInput, @Ctx() ctx: LinksContext): Promise<Click> {
     requireScope(ctx, 'links:write');
+    // Partner tokens carry links:write for their own code and links; recording clicks with any IP and user agent
+    // would let a partner inflate its clicks and plant fingerprint matches, so that takes the tenant's consent.
+    if (ctx.principal.partnerId && !(await ctx.loaders.settings.load(ctx.principal.tenantId)).partnersRecordClicks) {
+      throw forbidden(
+        'a partner credential cannot record clicks: clicks come from the link redirect (GET /r/<slug>) or the tenant\'s own server; the tenant can allow partners with updateLinkSettings(input: { partnersRecordClicks: true })',
+        'partner_record_click',
+      );
+    }
     if (!input.linkId === !input.slug) throw badInput('give exactly one of linkId and slug', input.linkId ? 'input.slug' : 'input.linkId');
     if (input.ip && !IP_RE.test(input.ip)) throw badInput('ip must be an IPv4 or IPv6 address', 'input.ip');
     for (const field of ['userAgent', 'referrer'] as const) {

@@ -3,6 +3,7 @@ import { Brackets, EntityManager, IsNull } from 'typeorm';
 import {
   assertPartnerVisible,
   badInput,
+  rangeEnd,
   conflict,
   forbidden,
   newId,
@@ -244,14 +245,15 @@ export class PartnerResolver {
     );
   }
 
-  @FieldResolver(() => Int, { description: 'Counted clicks on the partner\'s links; from inclusive, to exclusive' })
+  @FieldResolver(() => Int, { description: "Counted clicks on the partner's links; from inclusive, to exclusive (a date YYYY-MM-DD as to includes that whole day)" })
   clickCount(
     @Root() partner: Partner,
     @Arg('from', () => Date, { nullable: true }) from: Date | null,
-    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @Arg('to', () => Date, { nullable: true }) given: Date | null,
     @Ctx() ctx: LinksContext,
   ): Promise<number> {
     requireScope(ctx, 'links:read');
+    const to = rangeEnd(given);
     if (from && to && from > to) throw badInput('from must be before to', 'from');
     return ctx.loaders.partnerClicks.load({ id: partner.id, from, to });
   }

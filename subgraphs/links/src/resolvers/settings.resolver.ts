@@ -29,6 +29,9 @@ export class LinkSettingsInput {
 
   @Field(() => Int, { nullable: true, description: '1-720 hours' })
   attributionWindowHours?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Let partner credentials call recordClick (default false)' })
+  partnersRecordClicks?: boolean | null;
 }
 
 @ObjectType({ description: 'A new key for Formx= partner tokens. The secret is shown this once.' })
@@ -83,6 +86,7 @@ export class LinkSettingsResolver {
     }
     if (input.clickCookieDays != null) patch.clickCookieDays = intIn(input.clickCookieDays, 1, 730, 'input.clickCookieDays');
     if (input.attributionWindowHours != null) patch.attributionWindowHours = intIn(input.attributionWindowHours, 1, 720, 'input.attributionWindowHours');
+    if (input.partnersRecordClicks != null) patch.partnersRecordClicks = input.partnersRecordClicks;
     return this.save(ctx, patch);
   }
 

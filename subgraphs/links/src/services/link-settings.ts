@@ -7,11 +7,13 @@ export const SETTINGS_DEFAULTS = {
   clickCookieDays: 30,
   clickParamName: 'click_id',
   attributionWindowHours: 24,
+  partnersRecordClicks: false,
 };
 
 /** A tenant's settings, or the defaults until it changes them (nothing is stored for that). */
 export async function loadSettings(db: DataSource | EntityManager, tenantId: string, defaultDomain: string): Promise<LinkSettings> {
   const row = await db.getRepository(LinkSettings).findOneBy({ tenantId });
+  if (row) row.partnersRecordClicks ??= SETTINGS_DEFAULTS.partnersRecordClicks;
   return row ?? defaultSettings(tenantId, defaultDomain);
 }
 
