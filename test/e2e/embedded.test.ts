@@ -12,6 +12,7 @@ import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
 import { defineCommissionsCoreTests } from './commissions-core';
 import { defineCurrencyTests } from './currency';
+import { defineFxCpaTests } from './fx-cpa';
 import { defineMoneyHotfixTests } from './money-hotfixes';
 import { defineExactlyOnceTests } from './exactly-once';
 import { defineCodeNamespaceTests } from './code-namespace';
@@ -59,6 +60,8 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineCurrencyTests(() => stack);
   defineCorrectionPostbackTests(() => stack);
   defineInputValueTests(() => stack);
+  // Last: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
+  defineFxCpaTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

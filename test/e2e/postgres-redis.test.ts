@@ -11,6 +11,7 @@ import { defineKycTests } from './kyc';
 import { defineCommissionsTests } from './commissions';
 import { defineCommissionsCoreTests } from './commissions-core';
 import { defineCurrencyTests } from './currency';
+import { defineFxCpaTests } from './fx-cpa';
 import { defineMoneyHotfixTests } from './money-hotfixes';
 import { defineExactlyOnceTests } from './exactly-once';
 import { defineCodeNamespaceTests } from './code-namespace';
@@ -62,6 +63,8 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineCommissionsCoreTests(() => stack);
   defineCurrencyTests(() => stack);
   defineInputValueTests(() => stack);
+  // Last: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
+  defineFxCpaTests(() => stack);
 
   it('each subgraph serves its own Prometheus figures on /metrics, SQL statements of its database included', async () => {
     for (const [name, url] of Object.entries(stack.subgraphUrls)) {

@@ -110,9 +110,10 @@ describe('CPA', () => {
       expect(above).toMatchObject({ amount: '100.00', currency: 'USD', baseAmount: '50.00765', fxRate: '1.085' });
     });
 
-    it('skips when the event currency has no rate to the plan currency', () => {
+    it('is held FX_PENDING at the rule amount when the event currency has no rate to the plan currency (a rate decides it later)', () => {
       const r = computeCommissions(event(EventType.FIRST_DEPOSIT, '1000', 'CHF'), min, ['ib_1'], FX);
-      expect(r).toEqual({ drafts: [], skipped: [{ ruleIndex: 0, reason: 'no FX rate from CHF to USD' }] });
+      expect(r.skipped).toEqual([]);
+      expect(r.drafts).toEqual([expect.objectContaining({ kind: 'CPA', amount: '100.00', currency: 'USD', settlementCurrency: 'USD', baseAmount: '1000', fxRate: null })]);
     });
   });
 });

@@ -61,6 +61,38 @@ describe('events: isConversion by plan version, refunds naming their payment', (
     expect(e.isConversion).toBe(expected);
   });
 
+  describe('an amount in another currency than the plan: amountUsd, else the tenant rate in force (fx_rate.changed)', () => {
+    // EUR -> USD 1.10 from May 1st, as commissions' setFxRate publishes it.
+    const rate = { id: 'fxr_conv_eur', from: 'EUR', to: 'USD', rate: '1.1', effectiveFrom: '2026-05-01T00:00:00.000Z', createdAt: '2026-05-02T00:00:00.000Z' };
+    let rateFact: Fact;
+    beforeAll(async () => {
+      rateFact = { id: newId('fct'), type: 'fx_rate.changed', tenantId: TENANT, occurredAt: new Date().toISOString(), source: 'test', payload: { rate } };
+      for (const h of handlers) if (h.types.includes('fx_rate.changed')) await h.handler(rateFact);
+    });
+
+    // Version 1 (May) pays a first deposit from 100 USD.
+    it.each([
+      ['90 EUR in May: 90 x 1.10 = 99 USD, below 100', '90.00', undefined, '2026-05-20T00:00:00Z', false],
+      ['91 EUR in May: 91 x 1.10 = 100.10 USD, qualifies', '91.00', undefined, '2026-05-20T00:00:00Z', true],
+      ['80 EUR with amountUsd 100: the sender\'s USD value wins (the rate would say 88)', '80.00', '100.00', '2026-05-20T00:00:00Z', true],
+      ['100 EUR with amountUsd 99.99: below 100 (the rate would say 110)', '100.00', '99.99', '2026-05-20T00:00:00Z', false],
+      ['50 EUR in April, before the rate is in force: no rate yet, it counts', '50.00', undefined, '2026-04-20T00:00:00Z', true],
+    ])('%s', async (_name, amount, amountUsd, occurredAt, expected) => {
+      const e = await record({ eventType: EventType.FIRST_DEPOSIT, email: `${newId('x')}@example.com`, amount, currency: 'EUR', amountUsd, occurredAt: new Date(occurredAt) });
+      expect(e.isConversion).toBe(expected);
+    });
+
+    it('the rate fact redelivered, or republished carrying other values for the same rate, changes nothing', async () => {
+      for (const h of handlers) if (h.types.includes('fx_rate.changed')) {
+        await h.handler(rateFact);
+        await h.handler({ ...rateFact, id: newId('fct'), payload: { rate: { ...rate, rate: '2' } } });
+      }
+      expect(await ds.query(`SELECT id, rate FROM fx_rate_models`)).toEqual([{ id: 'fxr_conv_eur', rate: '1.1' }]);
+      const e = await record({ eventType: EventType.FIRST_DEPOSIT, email: `${newId('x')}@example.com`, amount: '90.00', currency: 'EUR', occurredAt: new Date('2026-05-20T00:00:00Z') });
+      expect(e.isConversion).toBe(false);
+    });
+  });
+
   describe('refundOf', () => {
     const email = 'refunds@example.com';
     let paymentId: string;

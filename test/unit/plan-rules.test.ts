@@ -1,4 +1,5 @@
-import { AmountInPlanCurrency, choosePlan, cpaDecision, qualifiesForCpa, versionAt } from '../../subgraphs/shared/src/plan-rules';
+import { amountInPlanCurrency, fxAt, NO_RATES } from '../../subgraphs/shared/src/fx';
+import { AmountInPlanCurrency, choosePlan, cpaDecision, meetsMinAmount, qualifiesForCpa, versionAt } from '../../subgraphs/shared/src/plan-rules';
 
 /** The plan choice and the CPA rule that events (isConversion) and commissions (payouts) both apply. */
 describe('choosePlan: product plan, else assigned, else the tenant default', () => {
@@ -83,5 +84,60 @@ describe('cpaDecision / qualifiesForCpa (FYNXT isConversion: "true if this event
     ['a recurring deposit (revenue share only)', { eventType: 'RECURRING_DEPOSIT', amount: '500.00', currency: 'USD', isDuplicate: false }, false],
   ])('%s', (_name, event, expected) => {
     expect(qualifiesForCpa(event, version)).toBe(expected);
+  });
+});
+
+/**
+ * "Amount in plan currency", the one rule events (isConversion) and commissions (CPA minAmount, revenue shares)
+ * both apply: amountUsd wins for a USD plan, else the tenant's rate in force at the event's time.
+ */
+describe('amountInPlanCurrency / qualifiesForCpa across currencies', () => {
+  const at = new Date('2026-05-10T12:00:00.000Z');
+  const rows = [
+    { id: 'r1', from: 'EUR', to: 'USD', rate: '1.10', effectiveFrom: new Date('2026-05-01T00:00:00.000Z'), createdAt: new Date('2026-05-01T00:00:00.000Z') },
+    // Set later but dated after the event: does not apply to it.
+    { id: 'r2', from: 'EUR', to: 'USD', rate: '1.20', effectiveFrom: new Date('2026-05-11T00:00:00.000Z'), createdAt: new Date('2026-05-11T00:00:00.000Z') },
+    { id: 'r3', from: 'USD', to: 'GBP', rate: '0.8', effectiveFrom: new Date('2026-05-01T00:00:00.000Z'), createdAt: new Date('2026-05-01T00:00:00.000Z') },
+  ];
+  const fx = fxAt(rows, at, null);
+
+  it.each([
+    ['the plan currency itself: the amount as given', { amount: '45.00', currency: 'USD' }, 'USD', { known: true, value: '45', fxRate: null }],
+    ['EUR on a USD plan, rate 1.10 in force: 45 x 1.10 = 49.5, exact, unrounded', { amount: '45', currency: 'EUR' }, 'USD', { known: true, value: '49.5', fxRate: '1.10' }],
+    ['46 EUR x 1.10 = 50.6', { amount: '46.00', currency: 'EUR' }, 'USD', { known: true, value: '50.6', fxRate: '1.10' }],
+    ['amountUsd wins over the rate for a USD plan (45 EUR, amountUsd 54)', { amount: '45.00', currency: 'EUR', amountUsd: '54.00' }, 'USD', { known: true, value: '54', fxRate: '1.2' }],
+    ['amountUsd plays no part for a plan in another currency: USD -> GBP by the rate', { amount: '100', currency: 'USD', amountUsd: '100' }, 'GBP', { known: true, value: '80', fxRate: '0.8' }],
+    ['the opposite direction is derived: GBP -> USD = 1 / 0.8', { amount: '8', currency: 'GBP' }, 'USD', { known: true, value: '10', fxRate: '1.25' }],
+    ['no rate for the pair at the event time: unknown, waiting for a rate', { amount: '45', currency: 'NGN' }, 'USD', { known: false, reason: "no FX rate from NGN to USD at the event's time", missingRate: true }],
+    ['no currency: unknown, and no rate can help', { amount: '45', currency: null }, 'USD', { known: false, reason: 'the event amount has no currency', missingRate: false }],
+    ['no amount', { amount: null, currency: null }, 'USD', null],
+  ] as const)('%s', (_name, event, planCurrency, expected) => {
+    expect(amountInPlanCurrency(event, planCurrency, fx)).toEqual(expected);
+  });
+
+  it('a rate dated after the event does not apply; none at all leaves it unknown', () => {
+    expect(amountInPlanCurrency({ amount: '45', currency: 'EUR' }, 'USD', fxAt(rows, new Date('2026-04-30T23:59:59.999Z'), null))).toMatchObject({ known: false, missingRate: true });
+    expect(amountInPlanCurrency({ amount: '45', currency: 'EUR' }, 'USD', fxAt(rows, new Date('2026-05-11T00:00:00.000Z'), null))).toMatchObject({ known: true, value: '54' });
+    expect(amountInPlanCurrency({ amount: '45', currency: 'EUR' }, 'USD', NO_RATES)).toMatchObject({ known: false, missingRate: true });
+  });
+
+  const version = { currency: 'USD', rules: [{ kind: 'CPA', eventType: 'FIRST_DEPOSIT', minAmount: '50' }] };
+  const deposit = (amount: string, currency: string, amountUsd?: string) => ({ eventType: 'FIRST_DEPOSIT', isDuplicate: false, amount, currency, amountUsd });
+  it.each([
+    ['45 EUR at 1.10 = 49.50 USD: below minAmount 50', deposit('45.00', 'EUR'), fx, false],
+    ['46 EUR at 1.10 = 50.60 USD: qualifies', deposit('46.00', 'EUR'), fx, true],
+    ['45 EUR with amountUsd 54: qualifies whatever the rate', deposit('45.00', 'EUR', '54.00'), fx, true],
+    ['50 EUR with amountUsd 40: does not, though the rate would make 55', deposit('50.00', 'EUR', '40.00'), fx, false],
+    ['exactly 50.00 in amountUsd: equal qualifies', deposit('45.00', 'EUR', '50.00'), NO_RATES, true],
+    ['45 EUR and no rate yet: counts as qualifying (commissions holds the CPA FX_PENDING)', deposit('45.00', 'EUR'), NO_RATES, true],
+  ])('minAmount 50 USD: %s', (_name, event, table, expected) => {
+    expect(qualifiesForCpa(event, version, table)).toBe(expected);
+  });
+
+  it('meetsMinAmount is the minAmount part of cpaDecision', () => {
+    expect(meetsMinAmount('50', { known: true, value: '49.5' }, 'USD')).toEqual({ pays: false, reason: 'the event amount 49.5 USD is below the minimum 50' });
+    expect(meetsMinAmount('50', { known: true, value: '50' }, 'USD')).toEqual({ pays: true });
+    expect(meetsMinAmount(null, null, 'USD')).toEqual({ pays: true });
+    expect(meetsMinAmount('50', { known: false, reason: 'no rate' }, 'USD')).toEqual({ pays: 'unknown', reason: 'no rate' });
   });
 });

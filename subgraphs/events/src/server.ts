@@ -7,7 +7,7 @@ import { startPostbackConsumer } from './consumers/postbacks';
 import { PostbackDelivery, PostbackEndpoint } from './entities/postback.entity';
 import { PostbackWorker } from './services/postbacks';
 import { ForexTransaction, TradingActivityDay } from './entities/forex.entity';
-import { PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from './entities/read-models.entity';
+import { FxRateModel, PartnerPlanModel, PlanModel, RecentClick, TenantSettings } from './entities/read-models.entity';
 import { PartnerRef, ReferralCodeOwner } from './entities/referral-code-owner.entity';
 import { ReferralEvent } from './entities/referral-event.entity';
 import { Trader } from './entities/trader.entity';
@@ -19,7 +19,7 @@ import { EventsDeps } from './services/deps';
 import { CodeWaiters } from './services/attribution-wait';
 import { startPendingSweep } from './services/settle-attribution';
 
-export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel, PostbackEndpoint, PostbackDelivery, Product];
+export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel, FxRateModel, PostbackEndpoint, PostbackDelivery, Product];
 
 export async function start(config: EventsConfig, shared: SharedInfra = {}): Promise<RunningService> {
   const runtime = await SubgraphRuntime.open('events', config, entities, migrations, shared);

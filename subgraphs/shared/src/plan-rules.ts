@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { amountInPlanCurrency, FxTable, NO_RATES, PricedEvent } from './fx';
 import { RuleConditions, RuleContext, ruleMatches } from './rule-conditions';
 
 /**
@@ -88,34 +89,35 @@ export function cpaDecision(rule: CpaRuleLike, event: QualifyingEvent, amount: A
   if (rule.kind !== 'CPA' || !rule.eventType || rule.eventType !== event.eventType) return null;
   if (!ruleMatches(rule, event.context)) return null;
   if (event.isDuplicate) return { pays: false, reason: 'a duplicate event earns no CPA' };
-  if (rule.minAmount == null) return { pays: true };
-  if (amount === null) return { pays: false, reason: `the event has no amount; the rule needs at least ${rule.minAmount} ${planCurrency}` };
+  return meetsMinAmount(rule.minAmount ?? null, amount, planCurrency);
+}
+
+/**
+ * The minAmount part of a CPA rule: no minimum pays; otherwise the amount in the plan currency must be at least
+ * `minAmount` (equal qualifies). Also decides a CPA held FX_PENDING once a rate makes its amount known.
+ */
+export function meetsMinAmount(minAmount: string | null, amount: AmountInPlanCurrency, planCurrency: string): CpaDecision {
+  if (minAmount == null) return { pays: true };
+  if (amount === null) return { pays: false, reason: `the event has no amount; the rule needs at least ${minAmount} ${planCurrency}` };
   if (!amount.known) return { pays: 'unknown', reason: amount.reason };
   const value = new Decimal(amount.value);
-  if (value.lt(rule.minAmount)) {
-    return { pays: false, reason: `the event amount ${value.isZero() ? '0' : value.toFixed()} ${planCurrency} is below the minimum ${rule.minAmount}` };
+  if (value.lt(minAmount)) {
+    return { pays: false, reason: `the event amount ${value.isZero() ? '0' : value.toFixed()} ${planCurrency} is below the minimum ${minAmount}` };
   }
   return { pays: true };
 }
 
-export interface ConversionEvent extends QualifyingEvent {
-  amount: string | null;
-  currency: string | null;
-}
+export interface ConversionEvent extends QualifyingEvent, PricedEvent {}
 
 /**
- * isConversion under a plan version: true when a CPA rule of the version pays the event. The events subgraph has
- * no exchange rates, so an amount in a currency other than the plan's cannot be compared with `minAmount`; such an
- * event counts as qualifying (the flag is stored once and never revisited, and hiding a real conversion is the
- * worse mistake), while commissions decides the payout itself with a rate.
+ * isConversion under a plan version: true when a CPA rule of the version pays the event. The amount is compared
+ * with `minAmount` in the plan currency by the shared rule (fx.ts amountInPlanCurrency): amountUsd for a USD plan,
+ * else the tenant's rate in force at the event's time (`fx`, from events' read model of the rate table). When no
+ * rate exists yet the event counts as qualifying (the flag is stored once and never revisited, and hiding a real
+ * conversion is the worse mistake), while commissions holds the CPA FX_PENDING and decides it when a rate arrives.
  */
-export function qualifiesForCpa(event: ConversionEvent, version: { currency: string; rules: readonly CpaRuleLike[] }): boolean {
-  const amount: AmountInPlanCurrency =
-    event.amount == null
-      ? null
-      : event.currency === version.currency
-        ? { known: true, value: event.amount }
-        : { known: false, reason: `the event is in ${event.currency ?? 'no currency'}, the plan in ${version.currency}` };
+export function qualifiesForCpa(event: ConversionEvent, version: { currency: string; rules: readonly CpaRuleLike[] }, fx: FxTable = NO_RATES): boolean {
+  const amount = amountInPlanCurrency(event, version.currency, fx);
   return version.rules.some((rule) => {
     const d = cpaDecision(rule, event, amount, version.currency);
     return d !== null && d.pays !== false;

@@ -1,9 +1,10 @@
 import Decimal from 'decimal.js';
 import { EventType } from '../../../shared/src/event-type';
 import { isCurrency, minorDigits } from '../../../shared/src/money';
-import { AmountInPlanCurrency, cpaDecision } from '../../../shared/src/plan-rules';
+import { amountInPlanCurrency, PlanAmount } from '../../../shared/src/fx';
+import { cpaDecision } from '../../../shared/src/plan-rules';
 import { RuleConditions, RuleContext, ruleMatches } from '../../../shared/src/rule-conditions';
-import { impliedRate, type FxTable } from './fx';
+import type { FxTable } from './fx';
 
 export type { FxTable } from './fx';
 
@@ -50,8 +51,9 @@ export interface CommissionDraft {
   /** The rate that converted the source amount into the plan currency; null when no conversion happened. */
   fxRate: string | null;
   /**
-   * Set when no rate converts the source's currency to the plan's: the draft is FX_PENDING, `amount` and `currency`
-   * are the source's (its percentage of the payment, tiers included) and this is the plan currency to settle in.
+   * Set when no rate converts the source's currency to the plan's: the draft is FX_PENDING and this is the plan
+   * currency to settle in. For a percentage `amount` and `currency` are the source's (its percentage of the payment,
+   * tiers included); for a CPA whose minAmount only a rate can decide they are the rule's, in the plan currency.
    */
   settlementCurrency?: string | null;
   /** When the hold ends: the source time + holdDays x 24 h (a trading day counts from 00:00 UTC). */
@@ -131,7 +133,7 @@ interface Direct {
   baseAmount: string | null;
   fxRate: string | null;
   tierRates: string[];
-  /** FX_PENDING: the plan currency to settle in (amount and currency are then the source's). */
+  /** FX_PENDING: the plan currency to settle in (a percentage's amount and currency are then the source's). */
   settlementCurrency?: string;
 }
 
@@ -220,17 +222,10 @@ type Skip = (ruleIndex: number, reason: string) => void;
 function eventDirects(source: Extract<Source, { kind: 'event' }>, plan: Plan, fx: FxTable, skip: Skip): Direct[] {
   if (REVERSING_EVENT_TYPES.includes(source.eventType)) return [];
   const out: Direct[] = [];
-  // The event amount in the plan currency, converted at most once and only when a rule needs it.
-  let converted: Conversion | null | undefined;
-  const eventAmount = (): Conversion | null => {
-    if (converted !== undefined) return converted;
-    if (source.amount === null) converted = null;
-    else if (source.currency === null) converted = { ok: false, reason: 'the event amount has no currency' };
-    // The sender's own USD value (Track360 amount_usd) wins for a plan settling in USD: no rate needed.
-    else if (source.amountUsd != null && plan.currency === 'USD' && source.currency !== 'USD') converted = { ok: true, value: new Exact(source.amountUsd), fxRate: impliedRate(source.amount, source.amountUsd) };
-    else converted = convert(source.amount, source.currency, plan.currency, fx);
-    return converted;
-  };
+  // The event amount in the plan currency (shared/src/fx.ts: amountUsd for a USD plan, else the rate at the
+  // event's time), worked out at most once and only when a rule needs it.
+  let converted: PlanAmount | undefined;
+  const eventAmount = (): PlanAmount => (converted === undefined ? (converted = amountInPlanCurrency(source, plan.currency, fx)) : converted);
   plan.rules.forEach((rule, i) => {
     // A rule whose conditions do not match the customer does not apply (no draft, nothing skipped).
     if (!ruleMatches(rule, source.context)) return;
@@ -238,15 +233,20 @@ function eventDirects(source: Extract<Source, { kind: 'event' }>, plan: Plan, fx
     if (rule.kind === 'CPA') {
       if (!rule.eventType || rule.eventType !== source.eventType) return;
       const base = eventAmount();
-      const inPlan: AmountInPlanCurrency = base === null ? null : base.ok ? { known: true, value: base.value.toFixed() } : { known: false, reason: base.reason };
-      // The same rule events uses for isConversion (shared/src/plan-rules.ts); without a rate, no payout.
-      const decision = cpaDecision(rule, source, inPlan, plan.currency);
+      // The same rule events uses for isConversion (shared/src/plan-rules.ts).
+      const decision = cpaDecision(rule, source, base, plan.currency);
       if (decision === null) return;
-      if (decision.pays !== true) return skip(i, decision.reason);
+      if (decision.pays === false) return skip(i, decision.reason);
       if (rule.amount == null) return skip(i, 'the CPA rule has no amount');
+      if (decision.pays === 'unknown') {
+        // Only a rate decides whether it qualifies: held FX_PENDING at the rule's amount in the plan currency,
+        // baseAmount the payment's own amount, decided once when a rate arrives (services/fx-settlement.ts).
+        if (base === null || base.known || !base.missingRate) return skip(i, decision.reason);
+        return void out.push({ ...common, amount: new Exact(rule.amount), baseAmount: canonical(new Exact(source.amount!)), fxRate: null, settlementCurrency: plan.currency });
+      }
       // Without minAmount, CPA does not depend on the amount: an unconvertible one only leaves baseAmount empty.
-      const known = base !== null && base.ok ? base : null;
-      out.push({ ...common, amount: new Exact(rule.amount), baseAmount: known ? canonical(known.value) : null, fxRate: known ? known.fxRate : null });
+      const known = base !== null && base.known ? base : null;
+      out.push({ ...common, amount: new Exact(rule.amount), baseAmount: known ? known.value : null, fxRate: known ? known.fxRate : null });
     } else if (rule.kind === 'REVSHARE') {
       const applies = rule.eventType ? rule.eventType === source.eventType : PAYMENT_EVENT_TYPES.includes(source.eventType);
       if (!applies) return;
@@ -254,10 +254,11 @@ function eventDirects(source: Extract<Source, { kind: 'event' }>, plan: Plan, fx
       const base = eventAmount();
       if (base === null) return skip(i, 'the event has no amount to share');
       // No rate yet: held FX_PENDING in the payment's currency, settled when a rate arrives (services/fx-settlement.ts).
-      if (!base.ok) return base.missingRate && !new Exact(source.amount!).isNegative() ? void out.push(heldForRate(common, source.amount!, source.currency!, rule.percentage)) : skip(i, base.reason);
+      if (!base.known) return base.missingRate && !new Exact(source.amount!).isNegative() ? void out.push(heldForRate(common, source.amount!, source.currency!, rule.percentage)) : skip(i, base.reason);
+      const value = new Exact(base.value);
       // trackEvent refuses negative amounts; a payment never shares a negative amount whatever reaches this rule.
-      if (base.value.isNegative()) return skip(i, 'a negative payment earns no revenue share');
-      out.push({ ...common, amount: base.value.times(rule.percentage).dividedBy(HUNDRED), baseAmount: canonical(base.value), fxRate: base.fxRate });
+      if (value.isNegative()) return skip(i, 'a negative payment earns no revenue share');
+      out.push({ ...common, amount: value.times(rule.percentage).dividedBy(HUNDRED), baseAmount: canonical(value), fxRate: base.fxRate });
     }
     // LOT_REBATE, SPREAD_SHARE and BONUS have nothing to do with events.
   });

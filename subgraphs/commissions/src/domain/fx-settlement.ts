@@ -1,5 +1,7 @@
 import Decimal from 'decimal.js';
+import { amountInPlanCurrency } from '../../../shared/src/fx';
 import { minorDigits } from '../../../shared/src/money';
+import { meetsMinAmount } from '../../../shared/src/plan-rules';
 import { computeCommissions } from './compute';
 import { fxTable } from './fx';
 
@@ -48,4 +50,22 @@ export function settleHeld(held: readonly HeldCommission[], rule: { percentage: 
     }
     return { amount: byTier.get(h.tier) ?? null, baseAmount: convertedBase };
   });
+}
+
+/** How a CPA held FX_PENDING (only a rate could tell whether the payment reaches minAmount) is decided. */
+export type HeldCpaDecision = { pays: true; baseAmount: string } | { pays: false; baseAmount: string | null; reason: string };
+
+/**
+ * The decision on a CPA held for a rate, by the same rules that decide one whose amount is known at once
+ * (shared/src/fx.ts amountInPlanCurrency, shared/src/plan-rules.ts meetsMinAmount): the payment's amount x `rate`
+ * (1 payment currency = rate plan currency), exact, against `minAmount`; equal qualifies. `baseAmount` is the
+ * converted amount, as a CPA converted at once records it.
+ */
+export function decideHeldCpa(payment: { amount: string; currency: string }, rate: string, minAmount: string | null, planCurrency: string): HeldCpaDecision {
+  const converted = amountInPlanCurrency(payment, planCurrency, { rate: (from, to) => (from === to ? '1' : from === payment.currency && to === planCurrency ? rate : null) });
+  const decision = meetsMinAmount(minAmount, converted, planCurrency);
+  const baseAmount = converted && converted.known ? converted.value : null;
+  if (decision.pays === true && baseAmount !== null) return { pays: true, baseAmount };
+  const why = decision.pays === false ? decision.reason : 'its amount still cannot be converted';
+  return { pays: false, baseAmount, reason: `no CPA: ${payment.amount} ${payment.currency} at ${rate} ${payment.currency}/${planCurrency}: ${why}` };
 }

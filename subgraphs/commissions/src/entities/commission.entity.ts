@@ -16,7 +16,10 @@ export enum CommissionStatus {
   APPROVED = 'APPROVED',
   REVERSED = 'REVERSED',
   PAID = 'PAID',
-  /** A percentage of a payment in a currency without a rate to the plan's: held in the payment's currency until one arrives. */
+  /**
+   * No rate yet from the payment's currency to the plan's: a percentage of the payment, held in the payment's
+   * currency; or a CPA whose minAmount only a rate can decide, held at the rule's amount in the plan currency.
+   */
   FX_PENDING = 'FX_PENDING',
 }
 registerEnumType(CommissionStatus, {
@@ -24,7 +27,7 @@ registerEnumType(CommissionStatus, {
   valuesConfig: {
     FX_PENDING: {
       description:
-        "No exchange rate from the payment's currency to the plan's yet: amount and currency are the payment's; settled once (PENDING, in settlementCurrency) when setFxRate covers the payment's time. Never approved",
+        "No exchange rate from the payment's currency to the plan's yet; decided once when setFxRate covers the payment's time, never approved before. A percentage (REVSHARE, SPREAD_SHARE): amount and currency are the payment's, settled to PENDING in settlementCurrency. A CPA whose minAmount only a rate can decide: amount and currency are the rule's in the plan currency; PENDING if the converted payment reaches minAmount, else REVERSED at 0.00 with the reason",
     },
   },
 });

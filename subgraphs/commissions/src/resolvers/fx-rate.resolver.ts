@@ -20,11 +20,11 @@ export class FxRateInput {
   effectiveFrom?: Date | null;
 }
 
-@ObjectType({ description: 'Commission held FX_PENDING, summed in the currency of the payments it was earned on' })
+@ObjectType({ description: 'Commission held FX_PENDING, summed per currency it is held in: the payments\u2019 for a percentage, the plan\u2019s for a CPA waiting on its minAmount' })
 export class FxPendingAmount {
   @Field(() => DecimalScalar)
   amount: string;
-  @Field({ description: 'ISO 4217: the payments\u2019 currency, not yet convertible to the settlement currency' })
+  @Field({ description: 'ISO 4217: the payments\u2019 currency not yet convertible to the settlement currency (a CPA waiting on minAmount: the settlement currency itself)' })
   currency: string;
 }
 
@@ -63,7 +63,7 @@ export class FxRateResolver {
       await lockFx(m, tenantId);
       const row = m.getRepository(FxRate).create({ id: newId('fxr'), tenantId, ...valid, createdAt: now });
       await m.getRepository(FxRate).insert(row);
-      emit('fx_rate.changed', tenantId, { rate: { id: row.id, from: row.from, to: row.to, rate: row.rate, effectiveFrom: row.effectiveFrom.toISOString() } });
+      emit('fx_rate.changed', tenantId, { rate: { id: row.id, from: row.from, to: row.to, rate: row.rate, effectiveFrom: row.effectiveFrom.toISOString(), createdAt: row.createdAt.toISOString() } });
       return row;
     });
   }
@@ -73,7 +73,7 @@ export class FxRateResolver {
 export class EarningsFxResolver {
   @FieldResolver(() => [FxPendingAmount], {
     description:
-      'Commissions held FX_PENDING (no rate yet from the payment currency to this settlement currency), per payment currency; not part of any other figure until settled',
+      'Commissions held FX_PENDING (no rate yet from the payment currency to this settlement currency), per held currency; not part of any other figure until settled',
   })
   async fxPending(@Root() e: Earnings, @Ctx() ctx: CommissionsContext): Promise<FxPendingAmount[]> {
     if (!e.partnerId) return [];

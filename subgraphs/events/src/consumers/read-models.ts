@@ -1,7 +1,7 @@
 import { consumeOnce, dateParam, Fact, SubgraphRuntime } from '../../../shared/src';
 import { IsNull } from 'typeorm';
 import { AttributionMethod } from '../domain/event-types';
-import { PartnerPlanModel, PlanModel, PlanModelVersion, RecentClick, TenantSettings } from '../entities/read-models.entity';
+import { FxRateModel, PartnerPlanModel, PlanModel, PlanModelVersion, RecentClick, TenantSettings } from '../entities/read-models.entity';
 import { Trader } from '../entities/trader.entity';
 import { PartnerRef, ReferralCodeOwner } from '../entities/referral-code-owner.entity';
 import type { CodeWaiters } from '../services/attribution-wait';
@@ -25,6 +25,11 @@ interface ClickRecorded {
   click: { id: string; linkId: string; partnerId: string; fingerprint: string | null; createdAt: string };
 }
 
+interface FxRateChanged {
+  /** createdAt: in facts since events keeps rates (absent in older ones: their effectiveFrom stands in). */
+  rate: { id: string; from: string; to: string; rate: string; effectiveFrom: string; createdAt?: string };
+}
+
 interface LinkSettingsChanged {
   settings: { attributionWindowHours: number };
 }
@@ -33,7 +38,7 @@ interface LinkSettingsChanged {
 const RECENT_CLICK_RETENTION_MS = 31 * 86_400_000;
 
 /**
- * Keeps the events subgraph's read models (codes, partners, recent clicks, link settings)
+ * Keeps the events subgraph's read models (codes, partners, recent clicks, link settings, plans, exchange rates)
  * current from the bus. Applying a code also settles the PENDING events that waited for it
  * (same transaction) and, once committed, wakes the requests waiting for it (`waiters`).
  */
@@ -82,6 +87,24 @@ export function startReadModelConsumers(runtime: SubgraphRuntime, waiters?: Code
           { planId: plan.id, tenantId: fact.tenantId, isDefault: plan.isDefault, productId: plan.productId, cpaEventTypes: plan.cpaEventTypes, versions },
           ['planId'],
         );
+      }).then(() => undefined),
+  });
+  runtime.consume({
+    group: 'events.fx-rates',
+    types: ['fx_rate.changed'],
+    handler: (fact: Fact) =>
+      consumeOnce(ds, 'events.fx-rates', fact, async (m) => {
+        const { rate } = fact.payload as FxRateChanged;
+        if (!rate?.id || !rate.from || !rate.to || !rate.rate || !rate.effectiveFrom) return;
+        // A rate is never changed, only followed by later ones: insert once by its id, so a republished or late
+        // fact adds nothing and cannot overwrite anything (which rate applies is decided by dates, not arrival).
+        await m
+          .createQueryBuilder()
+          .insert()
+          .into(FxRateModel)
+          .values({ id: rate.id, tenantId: fact.tenantId, from: rate.from, to: rate.to, rate: rate.rate, effectiveFrom: new Date(rate.effectiveFrom), createdAt: new Date(rate.createdAt ?? rate.effectiveFrom) })
+          .orIgnore()
+          .execute();
       }).then(() => undefined),
   });
   runtime.consume({

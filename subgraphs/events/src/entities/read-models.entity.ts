@@ -93,3 +93,33 @@ export class PartnerPlanModel {
   @Column({ name: 'plan_id', type: 'varchar' })
   planId: string;
 }
+
+/**
+ * Read model of the tenant's dated exchange rates (fed by `fx_rate.changed`, from commissions' setFxRate): one row
+ * per rate, written once and never changed, so isConversion compares minAmount with the rate commissions uses.
+ */
+@Entity('fx_rate_models')
+export class FxRateModel {
+  /** The rate's id in commissions: a redelivered or republished fact finds its row and adds nothing. */
+  @PrimaryColumn({ type: 'varchar' })
+  id: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar' })
+  tenantId: string;
+
+  @Column({ name: 'from_currency', type: 'varchar' })
+  from: string;
+
+  @Column({ name: 'to_currency', type: 'varchar' })
+  to: string;
+
+  @Column({ type: 'varchar' })
+  rate: string;
+
+  @Column({ name: 'effective_from' })
+  effectiveFrom: Date;
+
+  /** When commissions stored it: of two rates of a pair from the same instant, the later one applies. */
+  @Column({ name: 'created_at' })
+  createdAt: Date;
+}

@@ -1,11 +1,12 @@
 import Decimal from 'decimal.js';
 import { EntityManager } from 'typeorm';
 import { badInput, notFound } from '../../../shared/src';
+import { fxAt, NO_RATES } from '../../../shared/src/fx';
 import { choosePlan, qualifiesForCpa, versionAt } from '../../../shared/src/plan-rules';
 import type { RuleContext } from '../../../shared/src/rule-conditions';
 import { DEFAULT_CONVERSION_TYPES, EventType } from '../domain/event-types';
 import { TrackEventFields } from '../domain/track-event-input';
-import { PartnerPlanModel, PlanModel, PlanModelVersion, TenantSettings } from '../entities/read-models.entity';
+import { FxRateModel, PartnerPlanModel, PlanModel, PlanModelVersion, TenantSettings } from '../entities/read-models.entity';
 import { ReferralEvent } from '../entities/referral-event.entity';
 
 /** A plan from the read model as the shared rules take it (`versions` rebuilt from cpaEventTypes for old facts). */
@@ -18,6 +19,8 @@ export interface ConversionFacts {
   eventType: EventType;
   amount: string | null;
   currency: string | null;
+  /** The sender's USD value of the amount (amountUsd, Track360 amount_usd): compared with a USD plan's minAmount. */
+  amountUsd?: string | null;
   isDuplicate: boolean;
   occurredAt: Date;
   /** The customer's account type and country: a CPA rule with conditions counts only for matching customers. */
@@ -26,8 +29,10 @@ export interface ConversionFacts {
 
 /**
  * isConversion by the partner's plan (shared/src/plan-rules: choosePlan, versionAt, qualifiesForCpa): the plan
- * version in force when the event occurred pays a CPA for it, minAmount and rule conditions included. Null when the
- * tenant has no plans (the tenant's conversionEventTypes decide) or the event has no partner.
+ * version in force when the event occurred pays a CPA for it, minAmount and rule conditions included. An amount in
+ * another currency than the plan's is compared as commissions compares it (shared/src/fx.ts amountInPlanCurrency):
+ * amountUsd for a USD plan, else the tenant's rate in force at occurredAt from the read model of its rate table.
+ * Null when the tenant has no plans (the tenant's conversionEventTypes decide) or the event has no partner.
  */
 export async function planQualifies(m: EntityManager, tenantId: string, partnerId: string | null, productId: string | null, event: ConversionFacts): Promise<boolean | null> {
   const plans = await m.getRepository(PlanModel).findBy({ tenantId });
@@ -40,7 +45,11 @@ export async function planQualifies(m: EntityManager, tenantId: string, partnerI
   );
   if (!plan) return false;
   const version = versionAt(modelVersions(plan), event.occurredAt);
-  return !!version && qualifiesForCpa(event, version);
+  if (!version) return false;
+  // The rate table is read only for an amount in another currency (an old plan fact has no currency: nothing to convert).
+  const foreign = event.amount != null && event.currency != null && !!version.currency && event.currency !== version.currency;
+  const fx = foreign ? fxAt(await m.getRepository(FxRateModel).findBy({ tenantId }), event.occurredAt, null) : NO_RATES;
+  return qualifiesForCpa(event, version, fx);
 }
 
 /**

@@ -124,7 +124,7 @@ export async function conversionOf(m: EntityManager, e: ReferralEvent, partnerId
   if (!partnerId || e.isDuplicate) return false;
   const customer = trader !== undefined ? trader : e.traderId ? await m.getRepository(Trader).findOneBy({ tenantId: e.tenantId, id: e.traderId }) : null;
   const context = { accountType: customer?.accountType ?? null, country: customer?.country ?? null };
-  const facts = { eventType: e.eventType, amount: e.amount, currency: e.currency, isDuplicate: e.isDuplicate, occurredAt: e.occurredAt, context };
+  const facts = { eventType: e.eventType, amount: e.amount, currency: e.currency, amountUsd: e.amountUsd, isDuplicate: e.isDuplicate, occurredAt: e.occurredAt, context };
   return isConversionFor(m, e.tenantId, partnerId, e.productId, facts);
 }
 

@@ -141,6 +141,7 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
     eventType: input.eventType,
     amount: input.amount ?? null,
     currency: input.currency ?? null,
+    amountUsd: input.amountUsd ?? null,
     isDuplicate,
     occurredAt,
     // Rule conditions (accountTypes, countries) look at the customer as it is when the event is recorded.
