@@ -27,6 +27,7 @@ import { defineCommissionChangeTests } from './commission-changes';
 import { defineReadOnlyTests } from './read-only';
 import { defineCorrectionPostbackTests } from './correction-postbacks';
 import { defineInputValueTests } from './input-values';
+import { defineBadInputTests } from './bad-input';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -60,6 +61,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineCurrencyTests(() => stack);
   defineCorrectionPostbackTests(() => stack);
   defineInputValueTests(() => stack);
+  defineBadInputTests(() => stack);
   // Last: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
   defineFxCpaTests(() => stack);
 });

@@ -31,7 +31,7 @@ export function defineKycTests(stack: () => Stack): void {
       expect(dup.body.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'referral_code_taken', param: 'input.referralCode' });
       for (const bad of ['ab', 'x'.repeat(65), 'has space']) {
         const res = await gql(CREATE, { i: { userId: 'x', referralCode: bad } });
-        expect(res.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', param: 'input.referralCode' });
+        expect(res.body.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', param: 'input.referralCode' });
       }
       const badBonus = await gql(CREATE, { i: { userId: 'x', referralCode: `B${uid()}`, bonus: { amount: '1', currency: 'usd' } } });
       expect(badBonus.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', param: 'input.bonus.currency' });

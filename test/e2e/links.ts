@@ -77,7 +77,7 @@ export function defineLinksTests(stack: () => Stack): void {
       const self = await gql(`mutation($id: ID!) { updatePartner(id: $id, input: { parentId: $id }) { id } }`, { id: top.id });
       expect(self.body.errors?.[0].extensions?.reason).toBe('partner.parent_cycle');
       const unknown = await gql(`mutation($id: ID!) { updatePartner(id: $id, input: { parentId: "prt_00000000000000000000000000" }) { id } }`, { id: top.id });
-      expect(unknown.body.errors?.[0].extensions).toMatchObject({ param: 'input.parentId', reason: 'partner_not_found' });
+      expect(unknown.body.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', param: 'input.parentId', reason: 'partner_not_found' });
       const children = await ok(`query($id: ID!) { partner(id: $id) { children { totalCount nodes { id } } } }`, { id: mid.id });
       expect(children.partner.children).toEqual({ totalCount: 1, nodes: [{ id: leaf.id }] });
     });
@@ -146,12 +146,14 @@ export function defineLinksTests(stack: () => Stack): void {
         [{ partnerId: ib.id, path: '//evil.example/x' }, 'input.path'],
         [{ partnerId: ib.id, path: '/a?b=c' }, 'input.path'],
         [{ partnerId: ib.id, path: '/ok', utm: { campaign: 'a&b=c' } }, 'input.utm.campaign'],
-        [{ partnerId: 'prt_00000000000000000000000000', path: '/ok' }, 'input.partnerId'],
       ];
       for (const [i, param] of cases) {
         const res = await gql(`mutation($i: CreateReferralLinkInput!) { createReferralLink(input: $i) { id } }`, { i });
         expect(res.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', param });
       }
+      // An unknown partner is a reference that names nothing (id-arguments.ts), as the README says.
+      const unknown = await gql(`mutation($i: CreateReferralLinkInput!) { createReferralLink(input: $i) { id } }`, { i: { partnerId: 'prt_00000000000000000000000000', path: '/ok' } });
+      expect(unknown.body.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', param: 'input.partnerId', reason: 'partner_not_found' });
     });
 
     it('/r/<slug> records a click and redirects with the click id, geo-routed, and sets the cookie', async () => {

@@ -24,6 +24,7 @@ import { defineSubgraphWebSocketTests } from './subgraph-websocket';
 import { defineCommissionChangeTests } from './commission-changes';
 import { defineReadOnlyTests } from './read-only';
 import { defineInputValueTests } from './input-values';
+import { defineBadInputTests } from './bad-input';
 import Redis from 'ioredis';
 
 
@@ -63,6 +64,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineCommissionsCoreTests(() => stack);
   defineCurrencyTests(() => stack);
   defineInputValueTests(() => stack);
+  defineBadInputTests(() => stack);
   // Last: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
   defineFxCpaTests(() => stack);
 

@@ -16,9 +16,9 @@ export function requireScope(ctx: BaseContext, scope: Scope): void {
  * A partner principal may only touch its own partner. Another partner's object is
  * answered as not found, exactly like another tenant's, so ids cannot be probed.
  */
-export function assertPartnerVisible(ctx: BaseContext, partnerId: string | null | undefined, what = 'partner'): void {
+export function assertPartnerVisible(ctx: BaseContext, partnerId: string | null | undefined, what = 'partner', param?: string): void {
   const own = ctx.principal.partnerId;
-  if (own && partnerId !== own) throw notFound(`no ${what} with that id`);
+  if (own && partnerId !== own) throw notFound(`no ${what} with that id`, param, `${what.replace(/ /g, '_')}_not_found`);
 }
 
 /** The partner filter a list must apply: the caller's own partner for a partner principal. */

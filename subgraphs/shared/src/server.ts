@@ -80,8 +80,24 @@ export function formatError(name: string) {
     }
     const extensions: Record<string, unknown> = {};
     for (const key of PUBLIC_ERROR_EXTENSIONS) if (formatted.extensions?.[key] !== undefined) extensions[key] = formatted.extensions[key];
+    if (extensions.param === undefined) {
+      const param = variableParam(formatted.message);
+      if (param) extensions.param = param;
+    }
     return { ...formatted, extensions };
   };
+}
+
+/**
+ * Where a variable value graphql-js refused is (`Variable "$input" got invalid value true at
+ * "input.rules[0].kind"; ...`, `Variable "$id" of required type "ID!" was not provided.`), as
+ * a param: the path from the variable, `input.rules.0.kind`. Its message says it, but a
+ * client acts on `param`.
+ */
+export function variableParam(message: string): string | undefined {
+  const m = /^Variable "\$(\w+)" (?:got invalid value .*? at "([^"]+)";|got invalid value|of required type)/s.exec(message);
+  if (!m) return undefined;
+  return (m[2] ?? m[1]).replace(/\[(\d+)\]/g, '.$1');
 }
 
 /**

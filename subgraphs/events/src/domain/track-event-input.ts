@@ -42,6 +42,11 @@ export function validateTrackEvent(input: TrackEventFields, now: Date = new Date
     const v = input[field];
     if (v !== undefined && v !== null && v.length > MAX_STRING) throw badInput(`${field} must be at most ${MAX_STRING} characters`, p(field));
   }
+  // An id names something: an empty one names nothing and is refused, not read as omitted.
+  for (const field of ['externalCustomerId', 'productId', 'refundOf'] as const) {
+    const v = input[field];
+    if (v !== undefined && v !== null && !v.trim()) throw badInput(`${field} must not be empty: omit it, or send the id`, p(field));
+  }
   if (input.eventType === EventType.CUSTOM && !input.customEventName?.trim()) {
     throw badInput('customEventName is required when eventType is CUSTOM', p('customEventName'));
   }

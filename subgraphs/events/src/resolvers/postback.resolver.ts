@@ -71,7 +71,8 @@ function validateEventTypes(types: string[], param: string): string[] {
     throw badInput('"*" already means every event type: only commission types (COMMISSION_CREATED, ...) and EVENT_CORRECTED may stand beside it', param);
   }
   const bad = types.find((t) => t !== '*' && !EVENT_TYPES.has(t) && !isOptInPostbackType(t));
-  if (bad) throw badInput(`unknown event type ${bad}; use the EventType names (REGISTRATION, FIRST_DEPOSIT, ...), "*", the commission types ${COMMISSION_POSTBACK_TYPES.join(' ')}, or ${EVENT_CORRECTED}`, param);
+  // An empty name is unknown too (it is falsy, so compare with undefined).
+  if (bad !== undefined) throw badInput(`unknown event type ${JSON.stringify(bad)}; use the EventType names (REGISTRATION, FIRST_DEPOSIT, ...), "*", the commission types ${COMMISSION_POSTBACK_TYPES.join(' ')}, or ${EVENT_CORRECTED}`, param);
   return [...new Set(types)];
 }
 

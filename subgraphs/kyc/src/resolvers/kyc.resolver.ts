@@ -70,7 +70,7 @@ export class KycApplicationResolver {
       let codeId: string | null = null;
       if (input.referralCode) {
         const code = await m.getRepository(ReferralCode).findOneBy({ tenantId, codeKey: kycCodeKey(input.referralCode), active: true });
-        if (!code) throw badInput(`referral code ${input.referralCode} is unknown or deactivated`, 'input.referralCode', 'referral_code_not_found');
+        if (!code) throw notFound(`referral code ${input.referralCode} is unknown or deactivated`, 'input.referralCode', 'referral_code_not_found');
         codeId = code.id;
       }
       const application = m.getRepository(KycApplication).create({

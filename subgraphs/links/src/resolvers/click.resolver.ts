@@ -83,16 +83,17 @@ export class ClickResolver {
         'partner_record_click',
       );
     }
-    if (!input.linkId === !input.slug) throw badInput('give exactly one of linkId and slug', input.linkId ? 'input.slug' : 'input.linkId');
+    // Given (even empty) counts: an empty slug is an unknown link, not a missing one.
+    if ((input.linkId == null) === (input.slug == null)) throw badInput('give exactly one of linkId and slug', input.linkId != null ? 'input.slug' : 'input.linkId');
     if (input.ip && !IP_RE.test(input.ip)) throw badInput('ip must be an IPv4 or IPv6 address', 'input.ip');
     for (const field of ['userAgent', 'referrer'] as const) {
       if ((input[field]?.length ?? 0) > 2000) throw badInput(`${field} must be at most 2000 characters`, `input.${field}`);
     }
-    const link = input.linkId
-      ? await ctx.loaders.link.load(input.linkId)
+    const link = input.linkId != null
+      ? input.linkId && (await ctx.loaders.link.load(input.linkId))
       : await ctx.dataSource.getRepository(ReferralLink).findOneBy({ tenantId: ctx.principal.tenantId, slug: input.slug! });
     if (!link || (ctx.principal.partnerId && link.partnerId !== ctx.principal.partnerId)) {
-      throw notFound('no referral link with that id or slug', input.linkId ? 'input.linkId' : 'input.slug', 'link_not_found');
+      throw notFound('no referral link with that id or slug', input.linkId != null ? 'input.linkId' : 'input.slug', 'link_not_found');
     }
     const outcome = await captureClick(this.deps, link, { ip: input.ip ?? null, userAgent: input.userAgent, referrer: input.referrer }, true);
     if (!outcome.click) throw badInput('the user agent is a bot or link-preview fetcher; such visits are not counted as clicks', 'input.userAgent', 'click.bot');

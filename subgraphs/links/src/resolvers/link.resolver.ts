@@ -63,13 +63,13 @@ export class ReferralLinkResolver {
     requireScope(ctx, 'links:write');
     const partnerId = input.partnerId ?? ctx.principal.partnerId;
     if (!partnerId) throw badInput('partnerId is required with a tenant credential', 'input.partnerId');
-    assertPartnerVisible(ctx, partnerId);
+    assertPartnerVisible(ctx, partnerId, 'partner', 'input.partnerId');
     const path = validatePath(input.path, 'input.path');
     const utm = validateUtm(input.utm, 'input.utm');
     const tenantId = ctx.principal.tenantId;
     return this.deps.outbox.transaction(async (m, emit) => {
       const partner = await m.getRepository(Partner).findOneBy({ tenantId, id: partnerId });
-      if (!partner) throw badInput(`no partner with id ${partnerId}`, 'input.partnerId', 'partner_not_found');
+      if (!partner) throw notFound(`no partner with id ${partnerId}`, 'input.partnerId', 'partner_not_found');
       let partnerToken: string | null = null;
       if (input.encryptPartnerId) {
         const settings = await loadSettings(m, tenantId, this.deps.config.defaultLinkDomain);

@@ -81,7 +81,7 @@ export class PartnerResolver {
   @Query(() => Partner, { nullable: true })
   async partner(@Arg('id', () => ID) id: string, @Ctx() ctx: LinksContext): Promise<Partner> {
     requireScope(ctx, 'links:read');
-    assertPartnerVisible(ctx, id);
+    assertPartnerVisible(ctx, id, 'partner', 'id');
     const partner = await ctx.loaders.partner.load(id);
     if (!partner) throw notFound(`no partner with id ${id}`, 'id', 'partner_not_found');
     return partner;
@@ -122,9 +122,10 @@ export class PartnerResolver {
     const tenantId = ctx.principal.tenantId;
     return this.deps.outbox.transaction(async (m, emit) => {
       const repo = m.getRepository(Partner);
-      if (input.parentId) {
+      // An empty id names no partner: refused like an unknown one, not read as "no parent".
+      if (input.parentId != null) {
         const parent = await repo.findOneBy({ tenantId, id: input.parentId });
-        if (!parent) throw badInput(`no partner with id ${input.parentId} in this tenant to be the parent`, 'input.parentId', 'partner_not_found');
+        if (!parent) throw notFound(`no partner with id ${input.parentId} in this tenant to be the parent`, 'input.parentId', 'partner_not_found');
       }
       if (input.externalId) {
         const taken = await repo.findOneBy({ tenantId, externalId: input.externalId });
@@ -198,7 +199,7 @@ export class PartnerResolver {
     requireScope(ctx, 'links:write');
     const id = partnerId ?? ctx.principal.partnerId;
     if (!id) throw badInput('partnerId is required with a tenant credential', 'partnerId');
-    assertPartnerVisible(ctx, id);
+    assertPartnerVisible(ctx, id, 'partner', 'partnerId');
     if (!isValidReferralCode(code)) throw badInput(REFERRAL_CODE_RULE, 'code', 'referral.code_invalid');
     const tenantId = ctx.principal.tenantId;
     return this.deps.outbox.transaction(async (m, emit) => {
@@ -312,12 +313,12 @@ function codeTaken(code: string, param: string) {
 async function assertNoCycle(m: EntityManager, tenantId: string, id: string, parentId: string): Promise<void> {
   const repo = m.getRepository(Partner);
   let cursor: string | null = parentId;
-  for (let depth = 0; cursor; depth++) {
+  for (let depth = 0; cursor !== null; depth++) {
     if (cursor === id) throw badInput('parentId would make the partner its own upline (a cycle)', 'input.parentId', 'partner.parent_cycle');
     if (depth > 100) throw badInput('the upline chain is deeper than 100 partners', 'input.parentId', 'partner.parent_too_deep');
     const p: Partner | null = await repo.findOneBy({ tenantId, id: cursor });
     if (!p) {
-      if (cursor === parentId) throw badInput(`no partner with id ${parentId} in this tenant to be the parent`, 'input.parentId', 'partner_not_found');
+      if (cursor === parentId) throw notFound(`no partner with id ${parentId} in this tenant to be the parent`, 'input.parentId', 'partner_not_found');
       break;
     }
     cursor = p.parentId;
