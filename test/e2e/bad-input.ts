@@ -143,7 +143,7 @@ const BASELINES: Record<string, (a: Fixture) => Vars[]> = {
   createPartner: (a) => [{ input: { name: 'New IB', email: `bi-${uid()}@x.io`, externalId: `bi-ext-${uid()}`, parentId: a.partner, referralCode: `bi_${uid()}` } }],
   updatePartner: (a) => [{ id: a.partner2, input: { name: 'Renamed IB', email: `bi-${uid()}@x.io`, externalId: `bi-ext-${uid()}`, parentId: a.partner } }],
   updateReferralCode: (a) => [{ partnerId: a.partner2, code: `bi_${uid()}` }],
-  updateLinkSettings: () => [{ input: { primaryDomain: 'https://www.broker.example', regionalDomains: [{ domain: 'https://de.broker.example', countries: ['DE'] }], referralPath: '/join', clickCookieName: 'rgw_click', clickCookieDays: 30, clickParamName: 'click_id', attributionWindowHours: 720 } }],
+  updateLinkSettings: () => [{ input: { primaryDomain: 'https://www.broker.example', regionalDomains: [{ domain: 'https://de.broker.example', countries: ['DE'] }], referralPath: '/join', clickCookieName: 'rgw_click', clickCookieDays: 30, clickParamName: 'click_id', attributionWindowHours: 720, partnersRecordClicks: false } }],
   rotateLinkEncryptionKey: () => [{}],
 };
 

@@ -31,7 +31,7 @@ export function defineKycTests(stack: () => Stack): void {
       expect(dup.body.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'referral_code_taken', param: 'input.referralCode' });
       for (const bad of ['ab', 'x'.repeat(65), 'has space']) {
         const res = await gql(CREATE, { i: { userId: 'x', referralCode: bad } });
-        expect(res.body.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', param: 'input.referralCode' });
+        expect(res.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', param: 'input.referralCode' });
       }
       const badBonus = await gql(CREATE, { i: { userId: 'x', referralCode: `B${uid()}`, bonus: { amount: '1', currency: 'usd' } } });
       expect(badBonus.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', param: 'input.bonus.currency' });
@@ -68,7 +68,7 @@ export function defineKycTests(stack: () => Stack): void {
 
     it('startKyc refuses an unknown code; approval counts the use, records KYC_COMPLETED for the owner; deciding twice is a conflict', async () => {
       const unknown = await gql(`mutation { startKyc(input: { userId: "u1", referralCode: "NO_SUCH_CODE" }) { id } }`);
-      expect(unknown.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', param: 'input.referralCode' });
+      expect(unknown.body.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', param: 'input.referralCode' });
       const user = `new_user_${uid()}`;
       const email = `${user}@example.com`;
       const started = await ok(`mutation($i: StartKycInput!) { startKyc(input: $i) { id status referralCode { referralCode } } }`, { i: { userId: user, firstName: 'Jane', lastName: 'Smith', email, country: 'GB', referralCode: premium } });
