@@ -25,6 +25,7 @@ import { definePostbackTests } from './postbacks';
 import { defineCommissionChangeTests } from './commission-changes';
 import { defineReadOnlyTests } from './read-only';
 import { defineCorrectionPostbackTests } from './correction-postbacks';
+import { defineValidationTests } from './validation';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -57,6 +58,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineCommissionsCoreTests(() => stack);
   defineCurrencyTests(() => stack);
   defineCorrectionPostbackTests(() => stack);
+  defineValidationTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

@@ -22,6 +22,7 @@ import { defineSubscriptionTests } from './subscriptions';
 import { defineSubgraphWebSocketTests } from './subgraph-websocket';
 import { defineCommissionChangeTests } from './commission-changes';
 import { defineReadOnlyTests } from './read-only';
+import { defineValidationTests } from './validation';
 import Redis from 'ioredis';
 
 
@@ -60,6 +61,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineReadOnlyTests(() => stack);
   defineCommissionsCoreTests(() => stack);
   defineCurrencyTests(() => stack);
+  defineValidationTests(() => stack);
 
   it('each subgraph serves its own Prometheus figures on /metrics, SQL statements of its database included', async () => {
     for (const [name, url] of Object.entries(stack.subgraphUrls)) {

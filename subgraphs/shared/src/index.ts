@@ -26,3 +26,4 @@ export * from './series';
 export * from './event-type';
 export * from './live-stream';
 export * from './codes';
+export * from './body-limits';
