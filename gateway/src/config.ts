@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EnvReader, LogLevel } from '../../subgraphs/shared/src';
+import { DEFAULT_MAX_BODY_SIZE, EnvReader, LogLevel } from '../../subgraphs/shared/src';
 import { CorsOrigins, LOCAL_DEV_ORIGINS, parseCorsOrigins } from './http/cors';
 import { MAX_BULK_RECORDS } from '../../subgraphs/events/src/domain/forex';
 
@@ -82,7 +82,8 @@ export function readGatewayConfig(env: EnvReader, options = { standalone: true }
     subgraphUrls,
     supergraphPath: path.resolve(env.string('SUPERGRAPH_PATH', path.join(PACKAGE_ROOT, 'schema', 'supergraph.graphql'))),
     introspection: env.bool('INTROSPECTION', !production),
-    maxBodyBytes: env.string('MAX_BODY_SIZE', '1mb'),
+    // Fits one full bulk call of maximal records (subgraphs/shared/src/body-limits.ts).
+    maxBodyBytes: env.string('MAX_BODY_SIZE', DEFAULT_MAX_BODY_SIZE),
     subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 30_000, 100, 600_000),
     tokenSecret: env.optional('TOKEN_SECRET'),
     tokenTtlSeconds: env.int('OAUTH_TOKEN_TTL_SECONDS', 3600, 1, 86_400),

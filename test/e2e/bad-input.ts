@@ -42,17 +42,15 @@ const PARALLEL = 6;
  * C (ISO lists, IPs, UTM, Track360 limits, bulk per-record rejections, body limit),
  * D (plain dates, idempotency by value, recordClick refused to partners). Keyed by case name.
  */
-const KNOWN_GAPS: Record<string, { owner: 'C' | 'D'; reason: string }> = {
-  'ForexTransactionInput.amountCurrency out of range (negative)': { owner: 'C', reason: "Track360 limits: a negative amount_currency is stored (the seed's direction is transaction_type)" },
-  'ForexTransactionInput.amountUsd out of range (negative)': { owner: 'C', reason: 'Track360 limits: a negative amount_usd is stored' },
-  'TrackEventInput.ip malformed': { owner: 'C', reason: 'IP addresses: ip "not-an-ip" on an event is stored' },
-  'ForexTransactionInput.status malformed': { owner: 'C', reason: "Track360 limits: a status outside the seed's list is stored" },
-};
+const KNOWN_GAPS: Record<string, { owner: 'C' | 'D'; reason: string }> = {};
 
 /**
  * Bad values that are not bad for that field, with why: never sent.
  */
 const NOT_REFUSED: Record<string, string> = {
+  'ForexTransactionInput.amountCurrency out of range (negative)': "Track360 gives the direction by transaction_type: a negative deposit or withdrawal is taken as its absolute value and an adjustment may be negative (README, forex data)",
+  'ForexTransactionInput.amountUsd out of range (negative)': 'amount_usd has no sign rule in the seed; it follows amount_currency (a negative adjustment)',
+  'ForexTransactionInput.status malformed': 'Track360: status "Enum values documented per partner (e.g. pending, approved, declined, reversed)": any status is stored, only approved and the reversed family derive events',
   'FxRateInput.effectiveFrom out of range (far future)': 'a rate may be entered ahead of the day it takes effect',
   'TrackEventInput.productId unknown id': 'stored as given unless eventSettings.refuseUnknownProducts (id table); the refusal is tested in products.ts',
   "TrackEventInput.productId another tenant's id": 'stored as given unless eventSettings.refuseUnknownProducts (id table)',

@@ -28,6 +28,7 @@ import { defineReadOnlyTests } from './read-only';
 import { defineCorrectionPostbackTests } from './correction-postbacks';
 import { defineInputValueTests } from './input-values';
 import { defineBadInputTests } from './bad-input';
+import { defineValidationTests } from './validation';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -61,6 +62,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineCurrencyTests(() => stack);
   defineCorrectionPostbackTests(() => stack);
   defineInputValueTests(() => stack);
+  defineValidationTests(() => stack);
   defineBadInputTests(() => stack);
   // Last: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
   defineFxCpaTests(() => stack);

@@ -93,7 +93,7 @@ export function defineLinksTests(stack: () => Stack): void {
       ib = await partner(`Geo IB ${uid()}`);
       const settings = await ok(
         `mutation($i: LinkSettingsInput!) { updateLinkSettings(input: $i) { primaryDomain regionalDomains { domain countries } clickCookieName clickParamName } }`,
-        { i: { primaryDomain: 'https://www.broker.example', regionalDomains: [{ domain: 'https://uk.broker.example', countries: ['gb', 'IE'] }] } },
+        { i: { primaryDomain: 'https://www.broker.example', regionalDomains: [{ domain: 'https://uk.broker.example', countries: ['GB', 'IE'] }] } },
       );
       expect(settings.updateLinkSettings).toEqual({
         primaryDomain: 'https://www.broker.example',

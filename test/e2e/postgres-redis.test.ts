@@ -25,6 +25,7 @@ import { defineCommissionChangeTests } from './commission-changes';
 import { defineReadOnlyTests } from './read-only';
 import { defineInputValueTests } from './input-values';
 import { defineBadInputTests } from './bad-input';
+import { defineValidationTests } from './validation';
 import Redis from 'ioredis';
 
 
@@ -64,6 +65,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineCommissionsCoreTests(() => stack);
   defineCurrencyTests(() => stack);
   defineInputValueTests(() => stack);
+  defineValidationTests(() => stack);
   defineBadInputTests(() => stack);
   // Last: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
   defineFxCpaTests(() => stack);

@@ -165,11 +165,14 @@ describe('forex customers', () => {
     ['trackingData missing', { trackingData: null }, 'trackingData', /^trackingData is required$/],
     ['trackingData empty', { trackingData: '' }, 'trackingData', /^trackingData is required and must not be empty$/],
     ['trackingData 51 characters', { trackingData: chars(51) }, 'trackingData', /^trackingData must be 1-50 characters; got 51$/],
-    ['langId in capitals', { langId: 'ES' }, 'langId', /^langId must be an ISO 639-1 code of two lower-case letters such as es; got "ES"$/],
-    ['langId three letters', { langId: 'spa' }, 'langId', /^langId must be an ISO 639-1 code/],
-    ['langId empty', { langId: '' }, 'langId', /^langId must be an ISO 639-1 code/],
-    ['countryCode lower case', { countryCode: 'mx' }, 'countryCode', /^countryCode must be an ISO 3166-1 alpha-2 code of two capital letters such as MX; got "mx"$/],
-    ['countryCode alpha-3', { countryCode: 'MEX' }, 'countryCode', /^countryCode must be an ISO 3166-1 alpha-2 code/],
+    ['langId in capitals', { langId: 'ES' }, 'langId', /^langId must be an ISO 639-1 language code in lower case such as es or en; got "ES"$/],
+    ['langId three letters', { langId: 'spa' }, 'langId', /^langId must be an ISO 639-1 language code/],
+    ['langId empty', { langId: '' }, 'langId', /^langId must be an ISO 639-1 language code/],
+    ['lang_id ISO 639-1 two-letter code: xx is no language', { langId: 'xx' }, 'langId', /^langId must be an ISO 639-1 language code in lower case such as es or en; got "xx"$/],
+    ['countryCode lower case', { countryCode: 'mx' }, 'countryCode', /^countryCode must be an ISO 3166-1 alpha-2 country code in capitals such as MX or GB; got "mx"$/],
+    ['countryCode alpha-3', { countryCode: 'MEX' }, 'countryCode', /^countryCode must be an ISO 3166-1 alpha-2 country code/],
+    ['country_code ISO 3166-1 alpha-2: XX is no country', { countryCode: 'XX' }, 'countryCode', /^countryCode must be an ISO 3166-1 alpha-2 country code in capitals such as MX or GB; got "XX"$/],
+    ['country_code ISO 3166-1 alpha-2: ZZ is no country', { countryCode: 'ZZ' }, 'countryCode', /^countryCode must be an ISO 3166-1 alpha-2 country code/],
     ['kycStatusId too long', { kycStatusId: chars(501) }, 'kycStatusId', /^kycStatusId must be at most 500 characters/],
     ['salesStatusId too long', { salesStatusId: chars(501) }, 'salesStatusId', /^salesStatusId must be at most 500 characters/],
     ['tradingAccountType too long', { tradingAccountType: chars(501) }, 'tradingAccountType', /^tradingAccountType must be at most 500 characters/],
@@ -277,7 +280,9 @@ describe('forex transactions', () => {
     ['amountCurrency missing', { amountCurrency: null }, 'amountCurrency', /^amountCurrency is required$/],
     ['amountCurrency 3 decimal places', { amountCurrency: '12.345' }, 'amountCurrency', /^amountCurrency must have at most 2 decimal places; got 3$/],
     ['amountCurrency 16 significant digits', { amountCurrency: '1234567890123456' }, 'amountCurrency', /^amountCurrency must have at most 15 significant digits; got 16$/],
-    ['amountCurrency not a number', { amountCurrency: 'abc' }, 'amountCurrency', /^amountCurrency must be a decimal number such as 12.5; got "abc"$/],
+    ['amountCurrency not a number', { amountCurrency: 'abc' }, 'amountCurrency', /^amountCurrency must be a decimal number, as a JSON number \(12.5\) or a string \("12.5"\); got "abc"$/],
+    ['amountCurrency a boolean', { amountCurrency: true }, 'amountCurrency', /^amountCurrency must be a decimal number, as a JSON number \(12.5\) or a string \("12.5"\); got true$/],
+    ['amountCurrency 10.5 JPY: more decimals than the currency has', { amountCurrency: '10.5', currency: 'JPY' }, 'amountCurrency', /^amountCurrency must have no decimals in JPY \(its ISO 4217 minor unit\); got 10.5$/],
     ['amountCurrency exponent notation', { amountCurrency: '1e1000000000' }, 'amountCurrency', /^amountCurrency must be a decimal number/],
     ['amountUsd 16 significant digits', { amountUsd: '1234567890123.456' }, 'amountUsd', /^amountUsd must have at most 15 significant digits; got 16$/],
     ['amountUsd 16 significant digits (small)', { amountUsd: '0.1234567890123456' }, 'amountUsd', /^amountUsd must have at most 15 significant digits/],
@@ -343,11 +348,14 @@ describe('forex trading activity', () => {
   });
 
   it('accepts zero, only the required fields, and a leap day', () => {
-    const { valid, rejected } = validateTradingActivity([
-      { date: '2028-02-29', customerId: 'c', instrument: 'XAUUSD', lotsTraded: '0', currency: 'USD' },
-      activity({ instrument: 'US500', lotsTraded: '0.01', volumeUsd: '0', spreadCost: '0', commission: '0', pnl: '0' }),
-      activity({ instrument: 'GBPUSD', lotsTraded: '-0', pnl: '123456789012.345' }),
-    ]);
+    const { valid, rejected } = validateTradingActivity(
+      [
+        { date: '2028-02-29', customerId: 'c', instrument: 'XAUUSD', lotsTraded: '0', currency: 'USD' },
+        activity({ instrument: 'US500', lotsTraded: '0.01', volumeUsd: '0', spreadCost: '0', commission: '0', pnl: '0' }),
+        activity({ instrument: 'GBPUSD', lotsTraded: '-0', pnl: '123456789012.345' }),
+      ],
+      new Date('2028-02-29T12:00:00Z'),
+    );
     expect(rejected).toEqual([]);
     expect(valid[0].record).toEqual({ date: '2028-02-29', customerId: 'c', instrument: 'XAUUSD', lotsTraded: '0', volumeUsd: null, spreadCost: null, commission: null, pnl: null, currency: 'USD' });
     expect(valid[2].record.lotsTraded).toBe('0');
@@ -600,5 +608,60 @@ describe('activityDelta', () => {
       commission: '0',
       changed: true,
     });
+  });
+});
+
+// Track360 "Validation Rules" and field specifications, one test per seed sentence.
+describe('Track360 seed limits', () => {
+  it('amount_currency "Decimal precision up to 2 places": 10.123 USD is refused, 10.12 accepted', () => {
+    expectErrors(validateTransactions([transaction({ amountCurrency: '10.123' })]), [['amountCurrency', /^amountCurrency must have at most 2 decimal places; got 3$/]]);
+    expect(validateTransactions([transaction({ amountCurrency: '10.12' })]).rejected).toEqual([]);
+  });
+
+  it('amount_currency is an amount of its currency (ISO 4217 minor units): 10.5 JPY is refused, 10.00 JPY and 10.5 EUR accepted', () => {
+    expectErrors(validateTransactions([transaction({ amountCurrency: 10.5, currency: 'JPY' })]), [['amountCurrency', /^amountCurrency must have no decimals in JPY/]]);
+    expect(validateTransactions([transaction({ amountCurrency: '10.00', currency: 'JPY' }), transaction({ transactionId: 't2', amountCurrency: 10.5, currency: 'EUR' })]).rejected).toEqual([]);
+  });
+
+  it('lots_traded "Non-negative decimal. Precision up to 2 places"', () => {
+    expectErrors(validateTradingActivity([activity({ lotsTraded: 12.345 })]), [['lotsTraded', /^lotsTraded must have at most 2 decimal places; got 3$/]]);
+  });
+
+  it('spread_cost, commission and amount_usd have no decimal-places rule: only "Numeric amounts must not exceed 15 significant digits"', () => {
+    expect(validateTradingActivity([activity({ spreadCost: '37.12345', commission: '25.0001', pnl: '-142.3456' })]).rejected).toEqual([]);
+    expect(validateTransactions([transaction({ amountUsd: '5000.123456' })]).rejected).toEqual([]);
+    expectErrors(validateTradingActivity([activity({ spreadCost: '0.1234567890123456' })]), [['spreadCost', /^spreadCost must have at most 15 significant digits; got 16$/]]);
+  });
+
+  it('"String fields must not exceed 500 characters unless documented otherwise": 500 accepted, 501 refused', () => {
+    expect(validateCustomers([customer({ firstName: chars(500, 'é'), leverage: chars(500) })]).rejected).toEqual([]);
+    expectErrors(validateCustomers([customer({ firstName: chars(501, 'é') })]), [['firstName', /^firstName must be at most 500 characters; got 501$/]]);
+  });
+
+  it('the sample payloads with JSON numbers (amount_currency: 5000, lots_traded: 12.5) are accepted as sent', () => {
+    const t = validateTransactions([transaction({ amountCurrency: 5000, amountUsd: 5000 })]);
+    expect(t.rejected).toEqual([]);
+    expect(t.valid[0].record).toMatchObject({ amountCurrency: '5000', amountUsd: '5000' });
+    const a = validateTradingActivity([activity({ lotsTraded: 12.5, volumeUsd: 1562500, spreadCost: 37.5, commission: 25, pnl: -142.3 })]);
+    expect(a.rejected).toEqual([]);
+    expect(a.valid[0].record).toMatchObject({ lotsTraded: '12.5', volumeUsd: '1562500', spreadCost: '37.5', commission: '25', pnl: '-142.3' });
+  });
+
+  it('a value the Decimal scalar would refuse is this record\'s error, not the call\'s: the next record is kept', () => {
+    const { valid, rejected } = validateTradingActivity([activity({ lotsTraded: { kind: 'BooleanValue' } }), activity({ instrument: 'XAUUSD', lotsTraded: '1e1000000000' }), activity({ instrument: 'US500' })]);
+    expect(valid.map((v) => v.index)).toEqual([2]);
+    expect(rejected).toEqual([
+      { index: 0, field: 'lotsTraded', message: expect.stringMatching(/^lotsTraded must be a decimal number/) },
+      { index: 1, field: 'lotsTraded', message: expect.stringMatching(/^lotsTraded must be a decimal number/) },
+    ]);
+  });
+
+  it('trading activity dated more than one day after the UTC date is refused (broker servers run on GMT+2/3)', () => {
+    const now = new Date('2026-03-15T23:30:00Z');
+    // 2026-03-16 is already today on a GMT+2 server; 2026-03-17 has not been traded anywhere.
+    expect(validateTradingActivity([activity({ date: '2026-03-16' })], now).rejected).toEqual([]);
+    expectErrors(validateTradingActivity([activity({ date: '2026-03-17' })], now), [
+      ['date', /^date must be at most 1 day after today's UTC date \(broker servers run ahead of UTC\), so 2026-03-16 at the latest; got 2026-03-17$/],
+    ]);
   });
 });

@@ -71,8 +71,8 @@ describe('validatePath', () => {
 });
 
 describe('validateUtm', () => {
-  it('trims values and turns missing and empty ones into null', () => {
-    expect(validateUtm({ source: ' newsletter ', medium: '', campaign: 'Summer 2026', term: undefined })).toEqual({
+  it('trims values and turns missing ones into null', () => {
+    expect(validateUtm({ source: ' newsletter ', medium: null, campaign: 'Summer 2026', term: undefined })).toEqual({
       source: 'newsletter',
       medium: null,
       campaign: 'Summer 2026',
@@ -85,7 +85,14 @@ describe('validateUtm', () => {
     const empty = { source: null, medium: null, campaign: null, term: null, content: null };
     expect(validateUtm(null)).toEqual(empty);
     expect(validateUtm(undefined)).toEqual(empty);
-    expect(validateUtm({ source: '   ' })).toEqual(empty);
+  });
+
+  it('UTM values 1-200 characters: an empty or blank value is refused with its param, not dropped', () => {
+    for (const blank of ['', '   ']) {
+      const err = errorOf(() => validateUtm({ source: 'newsletter', medium: blank }));
+      expect(err.extensions).toMatchObject({ code: 'BAD_USER_INPUT', param: 'input.utm.medium', reason: 'link.utm_invalid' });
+      expect(err.message).toBe('utm.medium must be 1-200 characters of letters, digits, space and _ - . ~ + : /');
+    }
   });
 
   it('accepts letters, digits, space and _ - . ~ + : /, and letters beyond ASCII', () => {
@@ -277,16 +284,21 @@ describe('routeDomain', () => {
 });
 
 describe('validateCountries', () => {
-  it('upper-cases and keeps the order', () => {
-    expect(validateCountries(['gb', 'De', 'FR'], 'input.countries')).toEqual(['GB', 'DE', 'FR']);
+  it('keeps the order', () => {
+    expect(validateCountries(['GB', 'DE', 'FR'], 'input.countries')).toEqual(['GB', 'DE', 'FR']);
   });
 
-  it('accepts 250 distinct codes', () => {
-    const codes: string[] = [];
-    for (let a = 65; a < 91 && codes.length < 250; a++) {
-      for (let b = 65; b < 91 && codes.length < 250; b++) codes.push(String.fromCharCode(a, b));
+  it('refuses lower case (de), as every country input does, and codes that name no country (XX, ZZ)', () => {
+    for (const [bad, i] of [['de', 1], ['XX', 1], ['ZZ', 1], ['De', 1]] as const) {
+      const err = errorOf(() => validateCountries(['GB', bad], 'input.regionalDomains.0.countries'));
+      expect(err.extensions).toMatchObject({ code: 'BAD_USER_INPUT', param: `input.regionalDomains.0.countries[${i}]`, reason: 'link.countries_invalid' });
+      expect(err.message).toBe(`countries must be an ISO 3166-1 alpha-2 country code in capitals such as MX or GB; got "${bad}"`);
     }
-    expect(validateCountries(codes, 'c')).toHaveLength(250);
+  });
+
+  it('accepts every assigned ISO 3166-1 alpha-2 code at once', () => {
+    const codes = require('country-list').getCodes() as string[];
+    expect(validateCountries(codes, 'c')).toHaveLength(249);
   });
 
   it('refuses none and 251', () => {
@@ -304,8 +316,8 @@ describe('validateCountries', () => {
     expect(err.extensions.reason).toBe('link.countries_invalid');
   });
 
-  it('refuses a repeat, ignoring case', () => {
-    const err = errorOf(() => validateCountries(['DE', 'FR', 'de'], 'input.countries'));
+  it('refuses a repeat', () => {
+    const err = errorOf(() => validateCountries(['DE', 'FR', 'DE'], 'input.countries'));
     expect(err.message).toBe('DE is listed twice');
     expect(err.extensions.param).toBe('input.countries[2]');
   });

@@ -26,3 +26,5 @@ export * from './series';
 export * from './event-type';
 export * from './live-stream';
 export * from './id-arguments';
+export * from './codes';
+export * from './body-limits';

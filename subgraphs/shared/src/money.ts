@@ -25,3 +25,17 @@ export function fromMinor(minor: string | number | bigint, currency: string): st
   const digits = minorDigits(currency);
   return new Exact(String(minor)).dividedBy(new Exact(10).pow(digits)).toFixed(digits);
 }
+
+/**
+ * Why `amount` cannot be an amount of `currency`, or null: it has more decimals than the currency's minor unit
+ * (`10.123 USD`, `10.5 JPY`), which no payment can carry and which rounding would silently change. Decimals are
+ * counted on the value, so `10.50` USD has one and `10.00` JPY none. `field` names the amount in the message.
+ */
+export function minorUnitProblem(field: string, amount: string, currency: string): string | null {
+  if (!isCurrency(currency)) return null;
+  const digits = minorDigits(currency);
+  const places = new Exact(amount).decimalPlaces();
+  if (places <= digits) return null;
+  const unit = digits === 0 ? 'no decimals' : `at most ${digits} decimal${digits === 1 ? '' : 's'}`;
+  return `${field} must have ${unit} in ${currency} (its ISO 4217 minor unit); got ${amount}`;
+}

@@ -155,3 +155,28 @@ export const DecimalScalar = new GraphQLScalarType({
     throw invalid('Decimal must be a string such as "20.00" or a number');
   },
 });
+
+/**
+ * A decimal inside a bulk record: a JSON number or a string, passed through unparsed. A malformed Decimal fails the
+ * whole operation before any resolver runs, which in a bulk call would lose every good record for one bad value;
+ * with this scalar the record's validator parses it with parseDecimal (the same rules) and a bad value comes back
+ * in `rejected` for its record. Accepts every value Decimal accepts, so changing a record field to it refuses nothing
+ * that was accepted before.
+ */
+export const RecordDecimalScalar = new GraphQLScalarType({
+  name: 'RecordDecimal',
+  description:
+    'A decimal number in a bulk record, as a JSON number (12.5) or a string ("12.5"); checked with its record, so a malformed value is reported in `rejected` with the record\'s index and the field, and the other records are stored',
+  serialize(value) {
+    return DecimalScalar.serialize(value);
+  },
+  parseValue(value) {
+    // Numbers through their shortest round-trip form (as parseDecimal does), anything else as sent.
+    return typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  },
+  parseLiteral(ast: ValueNode) {
+    if (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT) return ast.value;
+    // A list, object, boolean or enum: its record is rejected with a message, not the call.
+    return { kind: ast.kind };
+  },
+});

@@ -9,6 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { register } from 'prom-client';
+import { SUBGRAPH_MAX_BODY_SIZE } from './body-limits';
 import { closeServer, listen, urlFor } from './http-server';
 import { logger } from './logger';
 import { acceptPrincipalToken, Principal, PRINCIPAL_HEADER, ReplayGuard, SigningKey } from './principal';
@@ -197,7 +198,7 @@ export async function startSubgraphServer<C extends object>(opts: SubgraphServer
   });
   app.use(
     '/graphql',
-    express.json({ limit: '10mb' }),
+    express.json({ limit: SUBGRAPH_MAX_BODY_SIZE }),
     expressMiddleware(apollo, { context: async ({ req }) => opts.context(principals.get(req)!) }),
   );
 

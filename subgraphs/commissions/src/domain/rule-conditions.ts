@@ -1,4 +1,4 @@
-import { getCodes } from 'country-list';
+import { isCountryCode } from '../../../shared/src/codes';
 import { badInput } from '../../../shared/src/errors';
 import { ConditionField, CONDITION_FIELDS } from '../../../shared/src/rule-conditions';
 import type { CommissionKind, Rule } from './compute';
@@ -6,16 +6,8 @@ import type { CommissionKind, Rule } from './compute';
 export const MAX_CONDITION_ENTRIES = 50;
 export const MAX_ACCOUNT_TYPE = 50;
 export const INSTRUMENT_RE = /^[A-Z0-9._/-]{1,20}$/;
-const COUNTRY_RE = /^[A-Z]{2}$/;
 // Control, format, unassigned and private-use characters: an account type is printable text.
 const UNPRINTABLE_RE = /\p{C}/u;
-
-/** ISO 3166-1 alpha-2 codes (the country-list package's, 249 of them). */
-const COUNTRIES: ReadonlySet<string> = new Set(getCodes().map((c) => c.toUpperCase()));
-
-export function isCountryCode(code: string): boolean {
-  return COUNTRY_RE.test(code) && COUNTRIES.has(code);
-}
 
 /**
  * The conditions each kind takes. A KYC approval (BONUS) tells neither account type nor country, and only trading

@@ -1,13 +1,16 @@
 import Decimal from 'decimal.js';
-import { isCurrency } from '../../../shared/src/money';
+import { COUNTRY_RULE, isCountryCode, isLanguageCode, LANGUAGE_RULE } from '../../../shared/src/codes';
+import { isCurrency, minorUnitProblem } from '../../../shared/src/money';
+import { parseDecimal } from '../../../shared/src/scalars';
 
 /**
  * Track360's forex integration (customers, transactions, daily trading activity): the rules of its JSON schemas,
  * field specifications and "Validation Rules", applied per record so that one bad record never fails a bulk call,
  * plus the events a transaction's status change derives and the rebate delta of a re-sent trading day.
  *
- * Pure functions over plain data: inputs are the GraphQL inputs (camelCase, all nullable, dates as strings, numbers
- * as decimal strings already parsed by the Decimal scalar); nothing here knows about GraphQL or the database.
+ * Pure functions over plain data: inputs are the GraphQL inputs (camelCase, all nullable, dates as strings, amounts
+ * as the JSON number or string the partner sent, unparsed: the RecordDecimal scalar lets them through so that a
+ * malformed one is reported for its record here instead of failing the call); nothing here knows about the database.
  */
 
 export interface RecordError {
@@ -57,8 +60,8 @@ export interface ForexTransactionInput {
   customerId?: string | null;
   transactionType?: string | null;
   transactionSubtype?: string | null;
-  amountCurrency?: string | null;
-  amountUsd?: string | null;
+  amountCurrency?: unknown;
+  amountUsd?: unknown;
   currency?: string | null;
   transactionDate?: string | null;
   status?: string | null;
@@ -83,11 +86,11 @@ export interface TradingActivityInput {
   date?: string | null;
   customerId?: string | null;
   instrument?: string | null;
-  lotsTraded?: string | null;
-  volumeUsd?: string | null;
-  spreadCost?: string | null;
-  commission?: string | null;
-  pnl?: string | null;
+  lotsTraded?: unknown;
+  volumeUsd?: unknown;
+  spreadCost?: unknown;
+  commission?: unknown;
+  pnl?: unknown;
   currency?: string | null;
 }
 
@@ -113,23 +116,26 @@ interface BatchResult<R> {
 }
 
 // "String fields must not exceed 500 characters unless documented otherwise."
-const MAX_STRING = 500;
-const MAX_TRACKING_DATA = 50;
+export const MAX_STRING = 500;
+export const MAX_TRACKING_DATA = 50;
 // Status values are short enum-like words per partner; 50 is the bound agreed for the column.
 const MAX_STATUS = 50;
 const MAX_NOTE = 500;
+// "Numeric amounts must not exceed 15 significant digits."
 const MAX_SIGNIFICANT_DIGITS = 15;
+// "Precision up to 2 places": Track360 says it of amount_currency and lots_traded only.
+const TRACK360_PLACES = 2;
+/**
+ * Broker servers keep GMT+2/3 trading days, so a day that has begun there may still be tomorrow in UTC: one day ahead
+ * of the UTC date is a broker's today; anything later has not been traded yet and would pay a rebate in advance.
+ */
+export const MAX_TRADING_DAYS_AHEAD = 1;
 // No address longer than 254 characters can be delivered (RFC 5321), so that is part of the format.
 const MAX_EMAIL = 254;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
 // The same shape as the DateTime scalar: a time without a zone is ambiguous, so it is refused.
 const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-// What the Decimal scalar produces. Exponent notation is refused so a caller bypassing the scalar cannot hand us
-// "1e1000000000" (12 characters that print as a billion digits).
-const DECIMAL_RE = /^-?\d+(\.\d+)?$/;
-const LANG_RE = /^[a-z]{2}$/;
-const COUNTRY_RE = /^[A-Z]{2}$/;
 const CURRENCY_RE = /^[A-Z]{3}$/;
 
 /** A value for a message: quoted, and cut short so a 10 MB field does not become a 10 MB error. */
@@ -209,10 +215,10 @@ class RecordCheck {
     return value;
   }
 
-  /** A string that must match a pattern; the pattern bounds its length, so no separate length error. */
-  pattern(field: string, value: unknown, required: boolean, re: RegExp, allowed: string): string | null {
+  /** A code that must be on its list (shared/src/codes.ts); the list bounds its length, so no separate length error. */
+  code(field: string, value: unknown, required: boolean, isCode: (code: string) => boolean, allowed: string): string | null {
     const s = this.string(field, value, required, null);
-    if (s !== null && !re.test(s)) this.fail(field, `${field} must be ${allowed}; got ${shown(s)}`);
+    if (s !== null && !isCode(s)) this.fail(field, `${field} must be ${allowed}; got ${shown(s)}`);
     return s;
   }
 
@@ -262,18 +268,26 @@ class RecordCheck {
    * Places are counted on the value, so "12.50" has one: trailing zeros add no precision.
    */
   decimal(field: string, value: unknown, required: boolean, rules: { maxPlaces?: number; nonNegative?: boolean } = {}): string | null {
-    const s = this.string(field, value, required, null);
-    if (s === null) return null;
-    if (!DECIMAL_RE.test(s)) {
-      this.fail(field, `${field} must be a decimal number such as 12.5; got ${shown(s)}`);
+    if (value === undefined || value === null) {
+      if (required) this.fail(field, `${field} is required`);
       return null;
     }
-    const d = new Decimal(s);
+    // The Decimal scalar's own parser, so a record accepts exactly what a Decimal argument does (and bounds exponents:
+    // "1e1000000000" is refused rather than written out).
+    let parsed: string;
+    try {
+      parsed = parseDecimal(value);
+    } catch {
+      const got = typeof value === 'string' ? shown(value) : JSON.stringify(value)?.slice(0, 60);
+      this.fail(field, `${field} must be a decimal number, as a JSON number (12.5) or a string ("12.5"); got ${got}`);
+      return null;
+    }
+    const d = new Decimal(parsed);
     if (d.precision(true) > MAX_SIGNIFICANT_DIGITS) this.fail(field, `${field} must have at most ${MAX_SIGNIFICANT_DIGITS} significant digits; got ${d.precision(true)}`);
     if (rules.maxPlaces !== undefined && d.decimalPlaces() > rules.maxPlaces) {
       this.fail(field, `${field} must have at most ${rules.maxPlaces} decimal places; got ${d.decimalPlaces()}`);
     }
-    if (rules.nonNegative && d.lt(0)) this.fail(field, `${field} must be zero or more; got ${s}`);
+    if (rules.nonNegative && d.lt(0)) this.fail(field, `${field} must be zero or more; got ${parsed}`);
     return canonical(d);
   }
 }
@@ -332,8 +346,8 @@ export function validateCustomers(records: ForexCustomerInput[]): { valid: { ind
     lastModifiedDate: c.dateTime('lastModifiedDate', r.lastModifiedDate, false),
     affiliateId: c.string('affiliateId', r.affiliateId, true)!,
     trackingData: trackingData(c, r.trackingData)!,
-    langId: c.pattern('langId', r.langId, false, LANG_RE, 'an ISO 639-1 code of two lower-case letters such as es'),
-    countryCode: c.pattern('countryCode', r.countryCode, false, COUNTRY_RE, 'an ISO 3166-1 alpha-2 code of two capital letters such as MX'),
+    langId: c.code('langId', r.langId, false, isLanguageCode, LANGUAGE_RULE),
+    countryCode: c.code('countryCode', r.countryCode, false, isCountryCode, COUNTRY_RULE),
     kycStatusId: c.string('kycStatusId', r.kycStatusId, false),
     salesStatusId: c.string('salesStatusId', r.salesStatusId, false),
     tradingAccountType: c.string('tradingAccountType', r.tradingAccountType, false),
@@ -368,14 +382,20 @@ export function validateTransactions(records: ForexTransactionInput[]): { valid:
     if (transactionType !== null && !(TRANSACTION_TYPES as readonly string[]).includes(transactionType)) {
       c.fail('transactionType', `transactionType must be one of ${TRANSACTION_TYPES.join(', ')}; got ${shown(transactionType)}`);
     }
+    const amountCurrency = c.decimal('amountCurrency', r.amountCurrency, true, { maxPlaces: TRACK360_PLACES });
+    const currency = c.currency('currency', r.currency, true);
+    // Within Track360's 2 places, the currency may allow fewer: 10.5 JPY is no amount of yen.
+    const places = amountCurrency !== null && currency !== null && new Decimal(amountCurrency).decimalPlaces() <= TRACK360_PLACES ? minorUnitProblem('amountCurrency', amountCurrency, currency) : null;
+    if (places) c.fail('amountCurrency', places);
     return {
       transactionId,
       customerId,
       transactionType: transactionType as ForexTransaction['transactionType'],
       transactionSubtype: c.string('transactionSubtype', r.transactionSubtype, false),
-      amountCurrency: c.decimal('amountCurrency', r.amountCurrency, true, { maxPlaces: 2 })!,
+      amountCurrency: amountCurrency!,
+      // The seed sets no places on amount_usd (nor on spread_cost and commission): only the 15 significant digits.
       amountUsd: c.decimal('amountUsd', r.amountUsd, false),
-      currency: c.currency('currency', r.currency, true)!,
+      currency: currency!,
       transactionDate: c.dateTime('transactionDate', r.transactionDate, true)!,
       // Partners document their own values ("Approved", "APPROVED"): compared in lower case, without stray spaces.
       status: (c.string('status', r.status, true, MAX_STATUS) ?? '').trim().toLowerCase(),
@@ -384,16 +404,22 @@ export function validateTransactions(records: ForexTransactionInput[]): { valid:
   });
 }
 
-export function validateTradingActivity(records: TradingActivityInput[]): { valid: { index: number; record: TradingActivity }[]; rejected: RecordError[] } {
+/** The latest trading day accepted at `now`: the UTC date plus MAX_TRADING_DAYS_AHEAD, YYYY-MM-DD. */
+export function latestTradingDay(now: Date): string {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + MAX_TRADING_DAYS_AHEAD)).toISOString().slice(0, 10);
+}
+
+export function validateTradingActivity(records: TradingActivityInput[], now: Date = new Date()): { valid: { index: number; record: TradingActivity }[]; rejected: RecordError[] } {
+  const latest = latestTradingDay(now);
   return validateBatch(
     records,
     (r) => keyOf(r.date, r.customerId, r.instrument, r.currency),
     'date, customerId, instrument and currency',
     (r, c) => ({
-      date: c.date('date', r.date, true)!,
+      date: tradingDay(c, r.date, latest)!,
       customerId: c.string('customerId', r.customerId, true)!,
       instrument: c.string('instrument', r.instrument, true)!,
-      lotsTraded: c.decimal('lotsTraded', r.lotsTraded, true, { maxPlaces: 2, nonNegative: true })!,
+      lotsTraded: c.decimal('lotsTraded', r.lotsTraded, true, { maxPlaces: TRACK360_PLACES, nonNegative: true })!,
       volumeUsd: c.decimal('volumeUsd', r.volumeUsd, false, { nonNegative: true }),
       spreadCost: c.decimal('spreadCost', r.spreadCost, false, { nonNegative: true }),
       commission: c.decimal('commission', r.commission, false, { nonNegative: true }),
@@ -402,6 +428,15 @@ export function validateTradingActivity(records: TradingActivityInput[]): { vali
       currency: c.currency('currency', r.currency, true)!,
     }),
   );
+}
+
+function tradingDay(c: RecordCheck, value: unknown, latest: string): string | null {
+  const date = c.date('date', value, true);
+  // YYYY-MM-DD strings compare as dates.
+  if (date !== null && date > latest) {
+    c.fail('date', `date must be at most ${MAX_TRADING_DAYS_AHEAD} day after today's UTC date (broker servers run ahead of UTC), so ${latest} at the latest; got ${date}`);
+  }
+  return date;
 }
 
 export type DerivedEventType = 'FIRST_DEPOSIT' | 'RECURRING_DEPOSIT' | 'WITHDRAWAL' | 'CHARGEBACK';

@@ -1,6 +1,5 @@
 import Decimal from 'decimal.js';
-import { code as currencyByCode } from 'currency-codes';
-import { badInput } from '../../../shared/src';
+import { badInput, codeMessage, IP_RULE, isCurrency, isIpAddress, minorUnitProblem } from '../../../shared/src';
 import { EventType } from './event-types';
 
 export const MAX_STRING = 500;
@@ -29,10 +28,6 @@ export interface TrackEventFields {
   userAgent?: string | null;
   /** REFUND / CHARGEBACK: the payment event refunded. */
   refundOf?: string | null;
-}
-
-export function isCurrency(code: string): boolean {
-  return /^[A-Z]{3}$/.test(code) && !!currencyByCode(code);
 }
 
 /** Every rule of trackEvent's input; the first violation is thrown with its param. */
@@ -77,6 +72,11 @@ export function validateTrackEvent(input: TrackEventFields, now: Date = new Date
   if (input.currency !== undefined && input.currency !== null && !isCurrency(input.currency)) {
     throw badInput(`currency must be an ISO 4217 code in capitals such as USD or EUR; got ${JSON.stringify(input.currency)}`, p('currency'));
   }
+  if (input.amount !== undefined && input.amount !== null && input.currency) {
+    const places = minorUnitProblem('amount', input.amount, input.currency);
+    if (places) throw badInput(places, p('amount'));
+  }
+  if (input.ip !== undefined && input.ip !== null && !isIpAddress(input.ip)) throw badInput(codeMessage('ip', IP_RULE, input.ip), p('ip'));
   if (input.subscriptionStatus !== undefined && input.subscriptionStatus !== null && !(SUBSCRIPTION_STATUSES as readonly string[]).includes(input.subscriptionStatus)) {
     throw badInput(`subscriptionStatus must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`, p('subscriptionStatus'));
   }

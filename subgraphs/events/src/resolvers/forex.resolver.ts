@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { badInput, ConnectionType, DecimalScalar, forbidden, PageArgs, paginateQuery, parseDate, requireScope, scopedPartnerId } from '../../../shared/src';
+import { badInput, ConnectionType, forbidden, PageArgs, paginateQuery, parseDate, RecordDecimalScalar, requireScope, scopedPartnerId } from '../../../shared/src';
 import { ForexTransaction, TradingActivityDay } from '../entities/forex.entity';
 import { Trader } from '../entities/trader.entity';
 import { EventsContext } from '../loaders';
@@ -40,8 +40,8 @@ export class ForexCustomerInput {
   @Field(() => String, { nullable: true, description: 'ISO 8601 date-time' }) lastModifiedDate?: string | null;
   @Field(() => String, { nullable: true, description: "The partner's externalId" }) affiliateId?: string | null;
   @Field(() => String, { nullable: true, description: '1-50 characters' }) trackingData?: string | null;
-  @Field(() => String, { nullable: true, description: 'ISO 639-1, lower case' }) langId?: string | null;
-  @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2' }) countryCode?: string | null;
+  @Field(() => String, { nullable: true, description: 'ISO 639-1, lower case (es)' }) langId?: string | null;
+  @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2, capitals (MX)' }) countryCode?: string | null;
   @Field(() => String, { nullable: true }) kycStatusId?: string | null;
   @Field(() => String, { nullable: true }) salesStatusId?: string | null;
   @Field(() => String, { nullable: true }) tradingAccountType?: string | null;
@@ -57,8 +57,9 @@ export class ForexTransactionInput {
   @Field(() => String, { nullable: true }) customerId?: string | null;
   @Field(() => String, { nullable: true, description: 'deposit, withdrawal, bonus, adjustment, ib_rebate or other' }) transactionType?: string | null;
   @Field(() => String, { nullable: true, description: 'wire, card, crypto, lot_rebate, ...' }) transactionSubtype?: string | null;
-  @Field(() => DecimalScalar, { nullable: true, description: 'At most 2 decimal places' }) amountCurrency?: string | null;
-  @Field(() => DecimalScalar, { nullable: true }) amountUsd?: string | null;
+  @Field(() => RecordDecimalScalar, { nullable: true, description: "At most 2 decimal places (Track360), and no more than the currency's minor unit (none for JPY); at most 15 significant digits" })
+  amountCurrency?: unknown;
+  @Field(() => RecordDecimalScalar, { nullable: true, description: 'At most 15 significant digits' }) amountUsd?: unknown;
   @Field(() => String, { nullable: true, description: 'ISO 4217' }) currency?: string | null;
   @Field(() => String, { nullable: true, description: 'ISO 8601 date-time' }) transactionDate?: string | null;
   @Field(() => String, { nullable: true, description: 'pending, approved, declined, reversed, ...' }) status?: string | null;
@@ -67,14 +68,14 @@ export class ForexTransactionInput {
 
 @InputType({ description: 'Track360 daily trading activity; required: date, customerId, instrument, lotsTraded, currency' })
 export class TradingActivityInput {
-  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD' }) date?: string | null;
+  @Field(() => String, { nullable: true, description: "YYYY-MM-DD, at most one day after today's UTC date" }) date?: string | null;
   @Field(() => String, { nullable: true }) customerId?: string | null;
   @Field(() => String, { nullable: true, description: 'EURUSD, XAUUSD, US500, ...' }) instrument?: string | null;
-  @Field(() => DecimalScalar, { nullable: true, description: 'Standard lots, >= 0, at most 2 decimal places' }) lotsTraded?: string | null;
-  @Field(() => DecimalScalar, { nullable: true }) volumeUsd?: string | null;
-  @Field(() => DecimalScalar, { nullable: true }) spreadCost?: string | null;
-  @Field(() => DecimalScalar, { nullable: true }) commission?: string | null;
-  @Field(() => DecimalScalar, { nullable: true }) pnl?: string | null;
+  @Field(() => RecordDecimalScalar, { nullable: true, description: 'Standard lots, >= 0, at most 2 decimal places' }) lotsTraded?: unknown;
+  @Field(() => RecordDecimalScalar, { nullable: true, description: '>= 0' }) volumeUsd?: unknown;
+  @Field(() => RecordDecimalScalar, { nullable: true, description: '>= 0' }) spreadCost?: unknown;
+  @Field(() => RecordDecimalScalar, { nullable: true, description: '>= 0' }) commission?: unknown;
+  @Field(() => RecordDecimalScalar, { nullable: true, description: 'Negative for a loss' }) pnl?: unknown;
   @Field(() => String, { nullable: true, description: 'ISO 4217' }) currency?: string | null;
 }
 

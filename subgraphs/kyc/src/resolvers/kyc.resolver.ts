@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { badInput, conflict, ConnectionType, forbidden, newId, notFound, Outbox, PageArgs, paginateQuery, requireScope } from '../../../shared/src';
+import { badInput, codeMessage, conflict, ConnectionType, COUNTRY_RULE, isCountryCode, forbidden, newId, notFound, Outbox, PageArgs, paginateQuery, requireScope } from '../../../shared/src';
 import { isValidKycCode, KYC_CODE_RULE, kycCodeKey } from '../domain/referral-code';
 import { KycApplication, KycStatus } from '../entities/kyc-application.entity';
 import { ReferralCode } from '../entities/referral-code.entity';
@@ -48,7 +48,7 @@ function validateStart(input: StartKycInput): void {
     if ((input[f]?.length ?? 0) > 200) throw badInput(`${f} must be at most 200 characters`, `input.${f}`);
   }
   if (input.email != null && (input.email.length > 254 || !EMAIL_RE.test(input.email))) throw badInput('email must be an email address such as jane@example.com', 'input.email');
-  if (input.country != null && !/^[A-Z]{2}$/.test(input.country)) throw badInput('country must be an ISO 3166-1 alpha-2 code in capitals, such as GB', 'input.country');
+  if (input.country != null && !isCountryCode(input.country)) throw badInput(codeMessage('country', COUNTRY_RULE, input.country), 'input.country');
   if (input.referralCode != null && !isValidKycCode(input.referralCode)) throw badInput(KYC_CODE_RULE, 'input.referralCode', 'referral_code_invalid');
 }
 

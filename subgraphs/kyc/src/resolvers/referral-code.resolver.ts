@@ -1,11 +1,13 @@
 import Decimal from 'decimal.js';
-import { code as currencyByCode } from 'currency-codes';
 import { GraphQLError } from 'graphql';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Partner } from '../external/partner';
 import {
   badInput,
   conflict,
+  isCurrency,
+  minorDigits,
+  minorUnitProblem,
   ConnectionType,
   DecimalScalar,
   Emit,
@@ -99,12 +101,9 @@ function validateCreate(input: CreateReferralCodeInput): void {
   if (input.bonus) {
     const amount = new Decimal(input.bonus.amount);
     if (amount.isNegative() || amount.precision(true) > 15) throw badInput('bonus.amount must be a non-negative decimal with at most 15 significant digits', 'input.bonus.amount');
-    if (!/^[A-Z]{3}$/.test(input.bonus.currency) || !currencyByCode(input.bonus.currency)) {
-      throw badInput('bonus.currency must be an ISO 4217 code such as USD', 'input.bonus.currency');
-    }
-    if (amount.decimalPlaces() > (currencyByCode(input.bonus.currency)!.digits ?? 2)) {
-      throw badInput(`bonus.amount has more decimal places than ${input.bonus.currency} allows`, 'input.bonus.amount');
-    }
+    if (!isCurrency(input.bonus.currency)) throw badInput('bonus.currency must be an ISO 4217 code such as USD', 'input.bonus.currency');
+    const places = minorUnitProblem('bonus.amount', input.bonus.amount, input.bonus.currency);
+    if (places) throw badInput(places, 'input.bonus.amount');
   }
 }
 
@@ -192,7 +191,7 @@ export class ReferralCodeResolver {
         userId: input.userId,
         category: input.category ?? null,
         usedCount: 0,
-        bonusAmount: input.bonus ? new Decimal(input.bonus.amount).toFixed(currencyByCode(input.bonus.currency)!.digits ?? 2) : null,
+        bonusAmount: input.bonus ? new Decimal(input.bonus.amount).toFixed(minorDigits(input.bonus.currency)) : null,
         bonusCurrency: input.bonus?.currency ?? null,
         active: true,
         createdAt: now,

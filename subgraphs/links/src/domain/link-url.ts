@@ -1,3 +1,4 @@
+import { codeMessage, COUNTRY_RULE, isCountryCode } from '../../../shared/src/codes';
 import { badInput } from '../../../shared/src/errors';
 
 /**
@@ -52,7 +53,7 @@ const UTM_MAX = 200;
 /** No `&`, `=`, `#`, `?` or controls: even encoded they invite double-decoding mix-ups downstream. */
 const UTM_RE = /^[\p{L}\p{M}\p{N} _\-.~+:/]+$/u;
 
-/** The UTM tags trimmed, with empty ones as null; throws naming the first bad tag. */
+/** The UTM tags trimmed; an empty (or blank) tag is refused like any bad one: leave it out instead. Throws naming the first bad tag. */
 export function validateUtm(utm: Utm | null | undefined, param = 'input.utm'): Utm {
   const out: Utm = { source: null, medium: null, campaign: null, term: null, content: null };
   if (!utm) return out;
@@ -60,7 +61,6 @@ export function validateUtm(utm: Utm | null | undefined, param = 'input.utm'): U
     const raw = utm[field];
     if (raw === undefined || raw === null) continue;
     const value = typeof raw === 'string' ? raw.trim() : raw;
-    if (value === '') continue;
     if (typeof value !== 'string' || value.length > UTM_MAX || !UTM_RE.test(value)) {
       throw badInput(`utm.${field} ${UTM_RULE}`, `${param}.${field}`, 'link.utm_invalid');
     }
@@ -168,24 +168,20 @@ export function routeDomain(primary: string, regional: RegionalDomain[], country
   return hit ? hit.domain : primary;
 }
 
-const COUNTRY_RE = /^[A-Za-z]{2}$/;
 const MAX_COUNTRIES = 250;
 
-/** ISO 3166-1 alpha-2 codes, upper-cased; 1-250 of them, no repeats. */
+/**
+ * ISO 3166-1 alpha-2 codes in capitals, as every country input takes them (shared/src/codes.ts): `de` is refused,
+ * not upper-cased. 1-250 of them, no repeats.
+ */
 export function validateCountries(countries: string[], param: string): string[] {
   if (!Array.isArray(countries) || countries.length < 1 || countries.length > MAX_COUNTRIES) {
     throw badInput(`countries must list 1-${MAX_COUNTRIES} ISO 3166-1 alpha-2 codes such as GB`, param, 'link.countries_invalid');
   }
   const seen = new Set<string>();
   return countries.map((raw, i) => {
-    if (typeof raw !== 'string' || !COUNTRY_RE.test(raw)) {
-      throw badInput(
-        `countries must be ISO 3166-1 alpha-2 codes such as GB; got ${JSON.stringify(raw)}`,
-        `${param}[${i}]`,
-        'link.countries_invalid',
-      );
-    }
-    const code = raw.toUpperCase();
+    if (!isCountryCode(raw)) throw badInput(codeMessage('countries', COUNTRY_RULE, raw), `${param}[${i}]`, 'link.countries_invalid');
+    const code = raw;
     // A repeat is almost always a typo for another country.
     if (seen.has(code)) throw badInput(`${code} is listed twice`, `${param}[${i}]`, 'link.countries_invalid');
     seen.add(code);

@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { badInput, dateParam, forbidden, notFound, PageArgs, paginateQuery, rangeEnd, requireScope, scopedPartnerId } from '../../../shared/src';
+import { badInput, codeMessage, COUNTRY_RULE, dateParam, IP_RULE, isCountryCode, isIpAddress, forbidden, notFound, PageArgs, paginateQuery, rangeEnd, requireScope, scopedPartnerId } from '../../../shared/src';
 import { Click } from '../entities/click.entity';
 import { Partner } from '../entities/partner.entity';
 import { ReferralLink, Utm } from '../entities/referral-link.entity';
@@ -44,8 +44,6 @@ export class RecordClickInput {
   referrer?: string | null;
 }
 
-const IP_RE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]{2,45})$/;
-
 @Resolver(() => Click)
 export class ClickResolver {
   constructor(private readonly deps: LinksDeps) {}
@@ -56,13 +54,13 @@ export class ClickResolver {
     const f = { ...filter, to: rangeEnd(filter?.to) };
     const partnerId = scopedPartnerId(ctx, f.partnerId);
     if (f.from && f.to && f.from > f.to) throw badInput('filter.from must be before filter.to', 'filter.from');
-    if (f.country && !/^[A-Za-z]{2}$/.test(f.country)) throw badInput('country must be an ISO 3166-1 alpha-2 code such as GB', 'filter.country');
+    if (f.country != null && !isCountryCode(f.country)) throw badInput(codeMessage('country', COUNTRY_RULE, f.country), 'filter.country');
     const ds = ctx.dataSource;
     return paginateQuery(() => {
       const qb = ds.getRepository(Click).createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId: ctx.principal.tenantId });
       if (partnerId) qb.andWhere('c.partner_id = :partnerId', { partnerId });
       if (f.linkId) qb.andWhere('c.link_id = :linkId', { linkId: f.linkId });
-      if (f.country) qb.andWhere('c.country = :country', { country: f.country.toUpperCase() });
+      if (f.country) qb.andWhere('c.country = :country', { country: f.country });
       if (f.from) qb.andWhere('c.created_at >= :from', { from: dateParam(ds, f.from) });
       if (f.to) qb.andWhere('c.created_at < :to', { to: dateParam(ds, f.to) });
       return qb;
@@ -85,7 +83,7 @@ export class ClickResolver {
     }
     // Given (even empty) counts: an empty slug is an unknown link, not a missing one.
     if ((input.linkId == null) === (input.slug == null)) throw badInput('give exactly one of linkId and slug', input.linkId != null ? 'input.slug' : 'input.linkId');
-    if (input.ip && !IP_RE.test(input.ip)) throw badInput('ip must be an IPv4 or IPv6 address', 'input.ip');
+    if (input.ip != null && !isIpAddress(input.ip)) throw badInput(codeMessage('ip', IP_RULE, input.ip), 'input.ip');
     for (const field of ['userAgent', 'referrer'] as const) {
       if ((input[field]?.length ?? 0) > 2000) throw badInput(`${field} must be at most 2000 characters`, `input.${field}`);
     }
