@@ -253,6 +253,8 @@ function badValues(type: GraphQLInputType, coord: string, field: string, ids: { 
       one('wrong type', 'yes');
       break;
     case 'Decimal':
+    // Bulk record amounts: the same bad values, answered per record in `rejected` rather than for the call.
+    case 'RecordDecimal':
       one('wrong type', true);
       one('malformed', 'abc');
       one('empty', '');
