@@ -14,6 +14,8 @@ import { defineCommissionsCoreTests } from './commissions-core';
 import { defineCurrencyTests } from './currency';
 import { defineMoneyHotfixTests } from './money-hotfixes';
 import { defineExactlyOnceTests } from './exactly-once';
+import { defineExactlyOnceAllFactsTests } from './exactly-once-all-facts';
+import { defineCpaCorrectionTests } from './cpa-corrections';
 import { defineCodeNamespaceTests } from './code-namespace';
 import { defineForexFirstsTests } from './forex-firsts';
 import { defineRuleConditionsTests } from './rule-conditions';
@@ -57,6 +59,9 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineCommissionsCoreTests(() => stack);
   defineCurrencyTests(() => stack);
   defineCorrectionPostbackTests(() => stack);
+  defineCpaCorrectionTests(() => stack);
+  // Last: it publishes every fact the stack has stored again.
+  defineExactlyOnceAllFactsTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

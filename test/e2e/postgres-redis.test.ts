@@ -13,6 +13,8 @@ import { defineCommissionsCoreTests } from './commissions-core';
 import { defineCurrencyTests } from './currency';
 import { defineMoneyHotfixTests } from './money-hotfixes';
 import { defineExactlyOnceTests } from './exactly-once';
+import { defineExactlyOnceAllFactsTests } from './exactly-once-all-facts';
+import { defineCpaCorrectionTests } from './cpa-corrections';
 import { defineCodeNamespaceTests } from './code-namespace';
 import { defineForexFirstsTests } from './forex-firsts';
 import { defineRuleConditionsTests } from './rule-conditions';
@@ -60,6 +62,9 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineReadOnlyTests(() => stack);
   defineCommissionsCoreTests(() => stack);
   defineCurrencyTests(() => stack);
+  defineCpaCorrectionTests(() => stack);
+  // Last: it publishes every fact the stack has stored again.
+  defineExactlyOnceAllFactsTests(() => stack);
 
   it('each subgraph serves its own Prometheus figures on /metrics, SQL statements of its database included', async () => {
     for (const [name, url] of Object.entries(stack.subgraphUrls)) {

@@ -25,3 +25,4 @@ export * from './graph-types';
 export * from './series';
 export * from './event-type';
 export * from './live-stream';
+export * from './read-model-order';

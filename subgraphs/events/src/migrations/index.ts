@@ -6,5 +6,6 @@ import { PlanVersionsRefundOf1765000110000 } from './1765000110000-plan-versions
 import { PendingAttribution1765000300000 } from './1765000300000-pending-attribution';
 import { Products1765000500000 } from './1765000500000-products';
 import { AmountUsd1765000600000 } from './1765000600000-amount-usd';
+import { EventCorrections1765001100000 } from './1765001100000-event-corrections';
 
-export const migrations = [Initial1763596800000, AttributionForex1763683200000, PlanModels1763769600000, Postbacks1763856000000, PlanVersionsRefundOf1765000110000, PendingAttribution1765000300000, Products1765000500000, AmountUsd1765000600000];
+export const migrations = [Initial1763596800000, AttributionForex1763683200000, PlanModels1763769600000, Postbacks1763856000000, PlanVersionsRefundOf1765000110000, PendingAttribution1765000300000, Products1765000500000, AmountUsd1765000600000, EventCorrections1765001100000];
