@@ -15,6 +15,8 @@ import { defineCurrencyTests } from './currency';
 import { defineFxCpaTests } from './fx-cpa';
 import { defineMoneyHotfixTests } from './money-hotfixes';
 import { defineExactlyOnceTests } from './exactly-once';
+import { defineExactlyOnceAllFactsTests } from './exactly-once-all-facts';
+import { defineCpaCorrectionTests } from './cpa-corrections';
 import { defineCodeNamespaceTests } from './code-namespace';
 import { defineForexFirstsTests } from './forex-firsts';
 import { defineRuleConditionsTests } from './rule-conditions';
@@ -64,8 +66,11 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineInputValueTests(() => stack);
   defineValidationTests(() => stack);
   defineBadInputTests(() => stack);
-  // Last: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
+  defineCpaCorrectionTests(() => stack);
+  // After the parts with EUR payments: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
   defineFxCpaTests(() => stack);
+  // Last: it publishes every fact the stack has stored again.
+  defineExactlyOnceAllFactsTests(() => stack);
 });
 
 describe('npm start: lifecycle', () => {

@@ -14,6 +14,8 @@ import { defineCurrencyTests } from './currency';
 import { defineFxCpaTests } from './fx-cpa';
 import { defineMoneyHotfixTests } from './money-hotfixes';
 import { defineExactlyOnceTests } from './exactly-once';
+import { defineExactlyOnceAllFactsTests } from './exactly-once-all-facts';
+import { defineCpaCorrectionTests } from './cpa-corrections';
 import { defineCodeNamespaceTests } from './code-namespace';
 import { defineForexFirstsTests } from './forex-firsts';
 import { defineRuleConditionsTests } from './rule-conditions';
@@ -67,8 +69,11 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineInputValueTests(() => stack);
   defineValidationTests(() => stack);
   defineBadInputTests(() => stack);
-  // Last: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
+  defineCpaCorrectionTests(() => stack);
+  // After the parts with EUR payments: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
   defineFxCpaTests(() => stack);
+  // Last: it publishes every fact the stack has stored again.
+  defineExactlyOnceAllFactsTests(() => stack);
 
   it('each subgraph serves its own Prometheus figures on /metrics, SQL statements of its database included', async () => {
     for (const [name, url] of Object.entries(stack.subgraphUrls)) {

@@ -5,6 +5,7 @@ import { collect, wsClient } from '../helpers/ws';
 import { startReceiver } from '../helpers/receiver';
 import { describeChanges, diff, holdBackConsumer, quietSnapshot, Snapshot } from '../helpers/db-snapshot';
 import { ArgFiller, isRequired, literalFor, markExercised, Operation, operationText, reachableFields, selectionFor, split } from '../helpers/read-operations';
+import { encodeCorrectionCursor } from '../../subgraphs/events/src/domain/event-cursor';
 
 /**
  * Reads never write. A tenant is seeded through the gateway with something behind every
@@ -66,6 +67,8 @@ const ID_ARGUMENTS: Record<string, string> = {
 const REPLAY_FROM: Record<string, (ok: (query: string, variables?: Record<string, unknown>) => Promise<any>) => Promise<string>> = {
   // Events are listed newest first: the newest one's cursor.
   conversionRecorded: async (ok) => (await ok(`{ events(first: 1) { nodes { cursor } } }`)).events.nodes[0].cursor,
+  // The log of corrections has no list query: replay it from its start (the seed corrects a deposit).
+  conversionCorrected: async () => encodeCorrectionCursor(0),
   // The change log is read oldest first; its last page's endCursor is the end of the log.
   commissionChanged: async (ok) => {
     let after: string | null = null;
@@ -266,6 +269,12 @@ export function defineReadOnlyTests(stack: () => Stack): void {
         await ok(`mutation($r: [TradingActivityInput!]!) { upsertTradingActivity(records: $r) { accepted } }`, {
           r: [{ date: utcDay(-1), customerId: customer, instrument: 'EURUSD', lotsTraded: '2.5', volumeUsd: '250000', spreadCost: '7.5', commission: '5', pnl: '-12.3', currency: 'USD' }],
         });
+        // A deposit of another customer re-sent approved for less: a correction (conversionCorrected).
+        const other = `ro_cust_fx2_${u}`;
+        await ok(`mutation($r: [ForexCustomerInput!]!) { upsertForexCustomers(records: $r) { accepted } }`, { r: [{ customerId: other, signupDate: `${utcDay(-20)}T14:30:00Z`, affiliateId: childExternal, trackingData: 'ro2' }] });
+        const resent = { ...txn(`ro_dep3_${u}`, 'deposit', '100', `${utcDay(-5)}T10:45:00Z`), customerId: other };
+        await ok(`mutation($r: [ForexTransactionInput!]!) { upsertForexTransactions(records: $r) { accepted } }`, { r: [resent] });
+        await ok(`mutation($r: [ForexTransactionInput!]!) { upsertForexTransactions(records: $r) { accepted } }`, { r: [{ ...resent, amountCurrency: '80', amountUsd: '80' }] });
       };
 
       // KYC: a code of the child IB with a bonus, applications approved, rejected and pending, a retired code.

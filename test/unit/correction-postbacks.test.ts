@@ -24,7 +24,7 @@ describe('correction postbacks', () => {
       isConversion: false, isDuplicate: false, source: 'forex', timestamp: '2026-11-28T10:00:00.000Z', refundOf: null,
     },
     trader: { id: 'trd_1' },
-    previous: { eventType: 'FIRST_DEPOSIT', isConversion: true, timestamp: '2026-11-28T10:00:00.000Z' },
+    previous: { eventType: 'FIRST_DEPOSIT', isConversion: true, timestamp: '2026-11-28T10:00:00.000Z', amount: '500.00' },
     reason: 'deposit dep_early dated 2026-11-21T10:00:00.000Z is earlier: it is the first deposit',
   };
 
@@ -38,7 +38,7 @@ describe('correction postbacks', () => {
       data: {
         id: 'evt_late', eventType: 'RECURRING_DEPOSIT', customEventName: null, clickId: null, clientId: 'trd_1', traderId: 'trd_1', partnerId: 'prt_a', linkId: null,
         attribution: 'AFFILIATE_ID', amount: '500.00', currency: 'USD', isConversion: false, isDuplicate: false, timestamp: '2026-11-28T10:00:00.000Z',
-        previous: { eventType: 'FIRST_DEPOSIT', isConversion: true, timestamp: '2026-11-28T10:00:00.000Z' },
+        previous: { eventType: 'FIRST_DEPOSIT', isConversion: true, timestamp: '2026-11-28T10:00:00.000Z', amount: '500.00' },
         reason: 'deposit dep_early dated 2026-11-21T10:00:00.000Z is earlier: it is the first deposit',
       },
     });

@@ -12,6 +12,7 @@ import { PartnerRef, ReferralCodeOwner } from './entities/referral-code-owner.en
 import { ReferralEvent } from './entities/referral-event.entity';
 import { Trader } from './entities/trader.entity';
 import { Product } from './entities/product.entity';
+import { EventCorrectionRow } from './entities/event-correction.entity';
 import { createLoaders, EventsContext } from './loaders';
 import { migrations } from './migrations';
 import { buildEventsSchema } from './schema';
@@ -19,7 +20,7 @@ import { EventsDeps } from './services/deps';
 import { CodeWaiters } from './services/attribution-wait';
 import { startPendingSweep } from './services/settle-attribution';
 
-export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel, FxRateModel, PostbackEndpoint, PostbackDelivery, Product];
+export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel, FxRateModel, PostbackEndpoint, PostbackDelivery, Product, EventCorrectionRow];
 
 export async function start(config: EventsConfig, shared: SharedInfra = {}): Promise<RunningService> {
   const runtime = await SubgraphRuntime.open('events', config, entities, migrations, shared);

@@ -28,3 +28,4 @@ export * from './live-stream';
 export * from './id-arguments';
 export * from './codes';
 export * from './body-limits';
+export * from './read-model-order';

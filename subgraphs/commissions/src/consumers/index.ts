@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { Emit, Fact, SubgraphRuntime } from '../../../shared/src';
+import { Emit, Fact, olderThanStored, SubgraphRuntime } from '../../../shared/src';
 import { PendingKycBonus } from '../entities/pending-kyc-bonus.entity';
 import { PartnerRef } from '../entities/plan.entity';
 import { applyEvent, applySource, EventFacts, planFor } from '../services/engine';
@@ -36,7 +36,7 @@ interface KycApproved {
  */
 export function startConsumers(runtime: SubgraphRuntime, deps: CommissionsDeps): void {
   const outbox = runtime.outbox;
-  startCorrectionConsumer(runtime);
+  startCorrectionConsumer(runtime, deps);
   startChangeLogConsumer(runtime);
   startFxSettlementConsumer(runtime, deps);
   runtime.consume({
@@ -46,6 +46,8 @@ export function startConsumers(runtime: SubgraphRuntime, deps: CommissionsDeps):
       outbox
         .consume('commissions.partners', fact, async (m, emit) => {
           const { partner } = fact.payload as { partner: { id: string; parentId: string | null; externalId: string | null } };
+          // An older fact (out of order, or published again) never overwrites a newer upline.
+          if (await olderThanStored(m, PartnerRef, { partnerId: partner.id }, new Date(fact.occurredAt))) return;
           await m
             .getRepository(PartnerRef)
             .upsert({ partnerId: partner.id, tenantId: fact.tenantId, parentId: partner.parentId, externalId: partner.externalId, updatedAt: new Date(fact.occurredAt) }, ['partnerId']);

@@ -231,7 +231,7 @@ const onceKey = (c: Pick<Commission, 'partnerId' | 'kind' | 'tier' | 'ruleIndex'
  * kind, tier, rule)) and returns those this call inserted. PostgreSQL says so itself (RETURNING); on SQLite
  * transactions take turns, so what was missing before the insert is what it inserted.
  */
-async function insertNew(m: EntityManager, rows: Commission[]): Promise<Commission[]> {
+export async function insertNew(m: EntityManager, rows: Commission[]): Promise<Commission[]> {
   if (!rows.length) return [];
   const repo = m.getRepository(Commission);
   if (isPostgres(m.connection)) {
@@ -483,7 +483,7 @@ async function reverseNamedPayment(m: EntityManager, emit: Emit, tenantId: strin
 }
 
 /** RefundApplication keys of amount corrections: `corrected:<fact id>`. */
-const CORRECTION_KEY = 'corrected:';
+export const CORRECTION_KEY = 'corrected:';
 
 interface AmountCorrection {
   key: string;
@@ -507,7 +507,7 @@ export async function applyAmountCorrection(m: EntityManager, emit: Emit, tenant
 }
 
 /** What refund adjustments (not reversed) have taken from each commission so far, as positive minor units. */
-async function takenByRefunds(m: EntityManager, ids: string[]): Promise<Map<string, bigint>> {
+export async function takenByRefunds(m: EntityManager, ids: string[]): Promise<Map<string, bigint>> {
   const rows = await m.getRepository(Commission).find({ select: { adjustsId: true, amountMinor: true, status: true }, where: { adjustsId: In(ids) } });
   const taken = new Map<string, bigint>();
   for (const r of rows) if (r.status !== CommissionStatus.REVERSED) taken.set(r.adjustsId!, (taken.get(r.adjustsId!) ?? 0n) - BigInt(r.amountMinor));

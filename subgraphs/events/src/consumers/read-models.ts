@@ -1,4 +1,4 @@
-import { consumeOnce, dateParam, Fact, SubgraphRuntime } from '../../../shared/src';
+import { consumeOnce, dateParam, Fact, olderThanStored, SubgraphRuntime } from '../../../shared/src';
 import { IsNull } from 'typeorm';
 import { AttributionMethod } from '../domain/event-types';
 import { FxRateModel, PartnerPlanModel, PlanModel, PlanModelVersion, RecentClick, TenantSettings } from '../entities/read-models.entity';
@@ -152,6 +152,8 @@ export function startReadModelConsumers(runtime: SubgraphRuntime, waiters?: Code
       const p = fact.payload as PartnerChanged;
       let codeKeys: string[] = [];
       await runtime.outbox.consume('events.partners', fact, async (m, emit) => {
+        // An older fact (out of order, or published again) never overwrites a newer partner.
+        if (await olderThanStored(m, PartnerRef, { partnerId: p.partner.id }, new Date(fact.occurredAt))) return;
         await m
           .getRepository(PartnerRef)
           .upsert({ partnerId: p.partner.id, tenantId: fact.tenantId, externalId: p.partner.externalId, updatedAt: new Date(fact.occurredAt) }, ['partnerId']);

@@ -1,8 +1,10 @@
 import { Arg, Ctx, Field, ID, InputType, Resolver, Root, Subscription } from 'type-graphql';
 import { forbidden, requireScope } from '../../../shared/src';
-import { decodeEventCursor } from '../domain/event-cursor';
+import { decodeCorrectionCursor, decodeEventCursor } from '../domain/event-cursor';
 import { EventType } from '../domain/event-types';
+import { ReferralEventCorrection } from '../entities/event-correction.entity';
 import { ReferralEvent } from '../entities/referral-event.entity';
+import { correctionStream } from '../live/correction-stream';
 import { conversionStream } from '../live/stream';
 import { EventsContext } from '../loaders';
 
@@ -23,26 +25,28 @@ interface SubscribeArgs {
   after?: string | null;
 }
 
+/** Who may subscribe, and to what: scope events:read; a partner credential only to its own partner's events. */
+function streamScope(ctx: EventsContext, filter: ConversionStreamFilter | null | undefined) {
+  requireScope(ctx, 'events:read');
+  const own = ctx.principal.partnerId;
+  if (own && filter?.partnerId && filter.partnerId !== own) throw forbidden('a partner credential only receives its own conversions', 'partner_scope');
+  return {
+    ds: ctx.dataSource,
+    pubsub: ctx.live.pubsub,
+    tenantId: ctx.principal.tenantId,
+    filter: { ...(filter ?? {}), partnerId: own ?? filter?.partnerId ?? null },
+    bufferLimit: ctx.live.bufferLimit,
+  };
+}
+
 @Resolver(() => ReferralEvent)
 export class ConversionSubscriptionResolver {
   @Subscription(() => ReferralEvent, {
     description:
       "The tenant's events as they are committed, in order. With after (a ReferralEvent.cursor) it first replays every matching event committed after it, with no gap or repeat at the switch to live.",
     subscribe: ({ args, context }) => {
-      const ctx = context as EventsContext;
       const { filter, after } = args as SubscribeArgs;
-      requireScope(ctx, 'events:read');
-      const own = ctx.principal.partnerId;
-      if (own && filter?.partnerId && filter.partnerId !== own) throw forbidden('a partner credential only receives its own conversions', 'partner_scope');
-      const live = ctx.live;
-      return conversionStream({
-        ds: ctx.dataSource,
-        pubsub: live.pubsub,
-        tenantId: ctx.principal.tenantId,
-        filter: { ...(filter ?? {}), partnerId: own ?? filter?.partnerId ?? null },
-        afterPosition: after ? decodeEventCursor(after) : null,
-        bufferLimit: live.bufferLimit,
-      });
+      return conversionStream({ ...streamScope(context as EventsContext, filter), afterPosition: after ? decodeEventCursor(after) : null });
     },
   })
   conversionRecorded(
@@ -52,5 +56,22 @@ export class ConversionSubscriptionResolver {
     @Ctx() _ctx: EventsContext,
   ): ReferralEvent {
     return event;
+  }
+
+  @Subscription(() => ReferralEventCorrection, {
+    description:
+      "Corrections of the tenant's stored events as they are committed, in order: a deposit that stops being the first, a first trade moved to an earlier day, a deposit re-sent approved for another amount (each with the event as it now is and what it was: label, isConversion, date, amount). The filter of conversionRecorded; an event type or conversionsOnly matches the event before or after the correction. With after (a ReferralEventCorrection.cursor) it first replays every matching correction committed after it, with no gap or repeat at the switch to live.",
+    subscribe: ({ args, context }) => {
+      const { filter, after } = args as SubscribeArgs;
+      return correctionStream({ ...streamScope(context as EventsContext, filter), afterPosition: after ? decodeCorrectionCursor(after) : null });
+    },
+  })
+  conversionCorrected(
+    @Root() correction: ReferralEventCorrection,
+    @Arg('filter', () => ConversionStreamFilter, { nullable: true }) _filter: ConversionStreamFilter | null,
+    @Arg('after', () => String, { nullable: true, description: 'Resume after this ReferralEventCorrection.cursor' }) _after: string | null,
+    @Ctx() _ctx: EventsContext,
+  ): ReferralEventCorrection {
+    return correction;
   }
 }

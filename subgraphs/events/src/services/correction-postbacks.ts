@@ -9,6 +9,8 @@ export interface CorrectionPrevious {
   eventType: string;
   isConversion: boolean;
   timestamp: string;
+  /** The amount before an amount correction (null when the fact has none, as before amount corrections). */
+  amount: string | null;
 }
 
 /** What a postback needs of a `referral_event.corrected` fact, or null when it is not one it can deliver. */
@@ -19,7 +21,7 @@ export function readCorrection(payload: unknown): { event: EventData; previous: 
   if (!previous || typeof previous.eventType !== 'string') return null;
   return {
     event: event as EventData,
-    previous: { eventType: previous.eventType, isConversion: previous.isConversion === true, timestamp: String(previous.timestamp ?? '') },
+    previous: { eventType: previous.eventType, isConversion: previous.isConversion === true, timestamp: String(previous.timestamp ?? ''), amount: typeof previous.amount === 'string' ? previous.amount : null },
     reason: typeof reason === 'string' ? reason : null,
   };
 }
@@ -28,14 +30,14 @@ export function readCorrection(payload: unknown): { event: EventData; previous: 
  * The body of a correction postback, in the envelope of event postbacks (Standard Webhooks):
  * `{ id, type: "referral_event.corrected", timestamp, data }`, `timestamp` when the correction
  * happened, `data` the event as it now is (the same fields as an event postback) plus
- * `previous` (`eventType isConversion timestamp` before the correction) and `reason`.
+ * `previous` (`eventType isConversion timestamp amount` before the correction) and `reason`.
  */
 export function correctionPostbackBody(messageId: string, occurredAt: string, event: EventData, previous: CorrectionPrevious, reason: string | null): string {
   return JSON.stringify({
     id: messageId,
     type: 'referral_event.corrected',
     timestamp: occurredAt,
-    data: { ...postbackData(event), previous: { eventType: previous.eventType, isConversion: previous.isConversion, timestamp: previous.timestamp }, reason },
+    data: { ...postbackData(event), previous: { eventType: previous.eventType, isConversion: previous.isConversion, timestamp: previous.timestamp, amount: previous.amount }, reason },
   });
 }
 

@@ -22,6 +22,7 @@ import { CurrentFirst, directedAmount, placeDeposit, placeTradingDay } from '../
 import { EventsDeps } from './deps';
 import { eventFact, recordEvent } from './track-event';
 import { conversionOf } from './settle-attribution';
+import { logCorrection } from './correction-log';
 
 export interface BulkResult {
   accepted: number;
@@ -292,9 +293,10 @@ async function currentFirsts(m: EntityManager, tenantId: string, traderIds: stri
 }
 
 /**
- * Corrects a stored event (its label or its date) and publishes `referral_event.corrected`
- * with the event as it now is and what it was, in the caller's transaction: commissions
- * moves the money (a deposit that stops being the first loses its CPA).
+ * Corrects a stored event (its label, date or amount) and publishes `referral_event.corrected`
+ * with the event as it now is and what it was (label, isConversion, date, amount), in the caller's
+ * transaction, logged for the partner's stream (conversionCorrected): commissions moves the money
+ * (a deposit that stops being the first, or falls below its CPA's minAmount, loses its CPA).
  */
 async function correctEvent(m: EntityManager, emit: Emit, tenantId: string, eventId: string, patch: Partial<ReferralEvent>, reason: string, customer?: Trader): Promise<void> {
   const repo = m.getRepository(ReferralEvent);
@@ -306,7 +308,8 @@ async function correctEvent(m: EntityManager, emit: Emit, tenantId: string, even
   // A new label or date is a new question for the plan (a RECURRING_DEPOSIT is rarely paid a CPA): the one rule decides.
   event.isConversion = await conversionOf(m, event, event.partnerId, trader);
   await repo.update({ id: eventId }, { ...patch, isConversion: event.isConversion });
-  emit('referral_event.corrected', tenantId, { ...eventFact(event, trader), previous, reason });
+  // The fact and its row in the log of corrections (conversionCorrected) commit together.
+  await logCorrection(m, emit('referral_event.corrected', tenantId, { ...eventFact(event, trader), previous, reason }));
 }
 
 function emitActivity(emit: Emit, tenantId: string, trader: Trader, a: TradingActivityInput & { date: string }, delta: { lots: string; spreadCost: string; commission: string }) {
