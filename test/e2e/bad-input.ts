@@ -507,7 +507,7 @@ export function defineBadInputTests(stack: () => Stack): void {
           const value = (id: string) => (nested ? { [nested.name]: id } : id);
           const query = `query($v: ${typeText(arg.type)}) { ${f.name}(${arg.name}: $v) { __typename } }`;
           const other = await asPartner(query, { v: value(a.partner2) });
-          expect([f.name, other.errors?.[0].extensions?.code]).toEqual([f.name, 'FORBIDDEN']);
+          expect([f.name, other.errors?.[0].extensions?.code, other.errors?.[0].extensions?.param]).toEqual([f.name, 'FORBIDDEN', nested ? `${arg.name}.${nested.name}` : arg.name]);
           const unknown = await post(query, { v: value(unknownLike(a.partner)) }, stack().apiKey);
           expect([f.name, unknown.body.errors]).toEqual([f.name, undefined]);
           checked.push(f.name);

@@ -22,10 +22,11 @@ export function assertPartnerVisible(ctx: BaseContext, partnerId: string | null 
 }
 
 /** The partner filter a list must apply: the caller's own partner for a partner principal. */
-export function scopedPartnerId(ctx: BaseContext, requested: string | null | undefined): string | undefined {
+/** `param`: where the requested id came from (a list filter's `filter.partnerId` unless the caller says otherwise). */
+export function scopedPartnerId(ctx: BaseContext, requested: string | null | undefined, param = 'filter.partnerId'): string | undefined {
   const own = ctx.principal.partnerId;
   if (own) {
-    if (requested && requested !== own) throw forbidden('a partner credential can only read its own partner', 'partner_scope');
+    if (requested && requested !== own) throw forbidden(`a partner credential can only read its own partner; leave ${param} out or give ${own}`, 'partner_scope', param);
     return own;
   }
   return requested ?? undefined;

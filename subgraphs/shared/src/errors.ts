@@ -30,5 +30,5 @@ export const notFound = (message: string, param?: string, reason?: string) =>
   appError('NOT_FOUND', message, { param, reason });
 export const conflict = (message: string, param?: string, reason?: string) =>
   appError('CONFLICT', message, { param, reason });
-export const forbidden = (message: string, reason?: string) => appError('FORBIDDEN', message, { reason });
+export const forbidden = (message: string, reason?: string, param?: string) => appError('FORBIDDEN', message, { param, reason });
 export const unauthenticated = (message: string) => appError('UNAUTHENTICATED', message);

@@ -65,7 +65,7 @@ export class CommissionChangeResolver {
     requireScope(ctx, 'commissions:read');
     const limit = validateFirst(first);
     const from = after ? decodeChangeCursor(after) : 0;
-    const filter: ChangeFilter = { partnerId: scopedPartnerId(ctx, partnerId) ?? null, changes };
+    const filter: ChangeFilter = { partnerId: scopedPartnerId(ctx, partnerId, 'partnerId') ?? null, changes };
     const { dataSource: ds, principal } = ctx;
     // The head first: every position up to it is committed, so the page below sees all of them.
     const head = await changeHead(ds, principal.tenantId);

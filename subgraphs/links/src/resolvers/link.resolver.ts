@@ -116,7 +116,7 @@ export class ReferralLinkResolver {
   @Query(() => ReferralLinkConnection, { description: 'Newest first' })
   referralLinks(@Arg('partnerId', () => ID, { nullable: true }) partnerId: string | null, @Args() page: PageArgs, @Ctx() ctx: LinksContext) {
     requireScope(ctx, 'links:read');
-    const pid = scopedPartnerId(ctx, partnerId);
+    const pid = scopedPartnerId(ctx, partnerId, 'partnerId');
     return paginateQuery(() => {
       const qb = ctx.dataSource.getRepository(ReferralLink).createQueryBuilder('l').where('l.tenant_id = :tenantId', { tenantId: ctx.principal.tenantId });
       if (pid) qb.andWhere('l.partner_id = :pid', { pid });
