@@ -61,7 +61,7 @@ export function defineValidationTests(stack: () => Stack): void {
         await refused(
           `mutation($i: LinkSettingsInput!) { updateLinkSettings(input: $i) { primaryDomain } }`,
           { i: { regionalDomains: [{ domain: 'https://de.broker.example', countries: ['AT', country] }] } },
-          'input.regionalDomains.0.countries[1]',
+          'input.regionalDomains.0.countries.1',
           `countries must be an ISO 3166-1 alpha-2 country code in capitals such as MX or GB; got "${country}"`,
         );
       }

@@ -291,7 +291,7 @@ describe('validateCountries', () => {
   it('refuses lower case (de), as every country input does, and codes that name no country (XX, ZZ)', () => {
     for (const [bad, i] of [['de', 1], ['XX', 1], ['ZZ', 1], ['De', 1]] as const) {
       const err = errorOf(() => validateCountries(['GB', bad], 'input.regionalDomains.0.countries'));
-      expect(err.extensions).toMatchObject({ code: 'BAD_USER_INPUT', param: `input.regionalDomains.0.countries[${i}]`, reason: 'link.countries_invalid' });
+      expect(err.extensions).toMatchObject({ code: 'BAD_USER_INPUT', param: `input.regionalDomains.0.countries.${i}`, reason: 'link.countries_invalid' });
       expect(err.message).toBe(`countries must be an ISO 3166-1 alpha-2 country code in capitals such as MX or GB; got "${bad}"`);
     }
   });
@@ -312,13 +312,13 @@ describe('validateCountries', () => {
   it.each([['GBR'], ['G'], [''], ['G1'], ['É1'], [' GB']])('refuses %j naming its index', (bad) => {
     const err = errorOf(() => validateCountries(['DE', bad], 'input.countries'));
     expect(err.extensions.code).toBe('BAD_USER_INPUT');
-    expect(err.extensions.param).toBe('input.countries[1]');
+    expect(err.extensions.param).toBe('input.countries.1');
     expect(err.extensions.reason).toBe('link.countries_invalid');
   });
 
   it('refuses a repeat', () => {
     const err = errorOf(() => validateCountries(['DE', 'FR', 'DE'], 'input.countries'));
     expect(err.message).toBe('DE is listed twice');
-    expect(err.extensions.param).toBe('input.countries[2]');
+    expect(err.extensions.param).toBe('input.countries.2');
   });
 });

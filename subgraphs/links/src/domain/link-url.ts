@@ -180,10 +180,10 @@ export function validateCountries(countries: string[], param: string): string[] 
   }
   const seen = new Set<string>();
   return countries.map((raw, i) => {
-    if (!isCountryCode(raw)) throw badInput(codeMessage('countries', COUNTRY_RULE, raw), `${param}[${i}]`, 'link.countries_invalid');
+    if (!isCountryCode(raw)) throw badInput(codeMessage('countries', COUNTRY_RULE, raw), `${param}.${i}`, 'link.countries_invalid');
     const code = raw;
     // A repeat is almost always a typo for another country.
-    if (seen.has(code)) throw badInput(`${code} is listed twice`, `${param}[${i}]`, 'link.countries_invalid');
+    if (seen.has(code)) throw badInput(`${code} is listed twice`, `${param}.${i}`, 'link.countries_invalid');
     seen.add(code);
     return code;
   });
