@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Stack, waitFor } from '../helpers/harness';
 import { republishFacts } from '../helpers/republish';
+import { collect, wsClient } from '../helpers/ws';
 
 const uid = () => randomBytes(4).toString('hex');
 const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:126.0) Gecko/20100101 Firefox/126.0';
@@ -9,6 +10,7 @@ const TRACK = `mutation($i: TrackEventInput!) { trackEvent(input: $i) { id isCon
 const EVENT = `query($id: ID!) { event(id: $id) { id isConversion commissions { ${C_FIELDS} } } }`;
 const EARNINGS = `query($id: ID!) { partner(id: $id) { earnings { currency pendingIncome approvedIncome reversedIncome fxPending { amount currency } } } }`;
 const SET_RATE = `mutation($i: FxRateInput!) { setFxRate(input: $i) { id from to rate effectiveFrom } }`;
+const CORRECTIONS = `subscription { conversionCorrected { cursor reason previous { eventType isConversion amount } event { id amount currency isConversion } } }`;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -17,7 +19,8 @@ const DAY = 24 * HOUR;
  * stacks: a USD plan paying 100 USD (its upline 10 %) for a first deposit of at least 50 USD. EUR deposits of 45
  * and 46 with no rate are held FX_PENDING and counted as conversions; a EUR->USD rate of 1.10 dated before them
  * voids the first (45 x 1.10 = 49.50) and pays the second (46 x 1.10 = 50.60), once, even when the rate's fact is
- * published again. A EUR deposit carrying amountUsd is decided at once by it (54: paid; 40: not, not a conversion).
+ * published again; events corrects the first to isConversion false (one conversionCorrected message, none for the
+ * second). A EUR deposit carrying amountUsd is decided at once by it (54: paid; 40: not, not a conversion).
  */
 export function defineFxCpaTests(stack: () => Stack): void {
   const gql = (q: string, v: Record<string, unknown> = {}) => stack().gql(q, v);
@@ -74,7 +77,19 @@ export function defineFxCpaTests(stack: () => Stack): void {
     const deposit = async (amount: string, extra: Record<string, unknown> = {}) =>
       (await ok(TRACK, { i: { eventType: 'FIRST_DEPOSIT', clickId, email: `fxcpa-${uid()}@example.com`, amount, currency: 'EUR', ...extra } })).trackEvent;
 
-    it('45 and 46 EUR with no rate: FX_PENDING CPAs of 100.00 USD (upline 10.00) shown in fxPending, conversions; a 1.10 rate dated before them voids 49.50 and pays 50.60 exactly once', async () => {
+    it('45 and 46 EUR with no rate: FX_PENDING CPAs of 100.00 USD (upline 10.00) shown in fxPending, conversions; a 1.10 rate dated before them voids 49.50 and pays 50.60 exactly once, and corrects the 45 EUR to no conversion once', async () => {
+      const key = (await stack().admin('create-key', '--tenant', stack().tenantId, '--scopes', 'events:read', '--partner', ids.ib)).key;
+      const { client } = wsClient(stack().gatewayUrl, { apiKey: key });
+      const sub = collect(client, CORRECTIONS);
+      try {
+        await rateArrives(sub);
+      } finally {
+        sub.unsubscribe();
+        await client.dispose();
+      }
+    });
+
+    async function rateArrives(sub: { messages: any[] }) {
       const occurredAt = new Date(Date.now() - 2 * HOUR);
       const low = await deposit('45.00', { occurredAt: occurredAt.toISOString() });
       const high = await deposit('46.00', { occurredAt: new Date(occurredAt.getTime() + 60_000).toISOString() });
@@ -123,9 +138,16 @@ export function defineFxCpaTests(stack: () => Stack): void {
       const settled = { ib: { ...held, pendingIncome: '100.00', fxPending: [] }, top: { ...held, pendingIncome: '10.00', fxPending: [] } };
       expect(await earnings(ids.ib)).toEqual(settled.ib);
       expect(await earnings(ids.top)).toEqual(settled.top);
-      // isConversion is stored once, when the event is recorded: both stay conversions.
-      expect((await eventOf(low.id)).isConversion).toBe(true);
+      // isConversion was decided without a rate: the rate decides it again. 49.50 USD is no conversion; 50.60 stays one.
+      await waitFor('the 45 EUR event to be no conversion', async () => ((await eventOf(low.id)).isConversion === false ? true : undefined), [], 15_000);
       expect((await eventOf(high.id)).isConversion).toBe(true);
+      // The partner's stream hears that correction, naming the rate.
+      const corrected = await waitFor('the correction on the stream', async () => (sub.messages.length ? sub.messages[0] : undefined), [], 15_000);
+      expect(corrected.data.conversionCorrected).toMatchObject({
+        event: { id: low.id, amount: '45.00', currency: 'EUR', isConversion: false },
+        previous: { eventType: 'FIRST_DEPOSIT', isConversion: true, amount: '45.00' },
+        reason: expect.stringContaining(`at the EUR/USD rate 1.1 effective ${new Date(occurredAt.getTime() - HOUR).toISOString()} (${rate.id}) is below the CPA minAmount`),
+      });
       // The partner was told: the voided CPA as REVERSED, the paid one as CREATED.
       const changes = await waitFor('the change log', async () => {
         const nodes = (await ok(`query($p: ID!) { commissionChanges(first: 100, partnerId: $p, changes: [CREATED, REVERSED]) { nodes { change commission { id status amount reversalReason } } } }`, { p: ids.ib })).commissionChanges.nodes;
@@ -145,16 +167,31 @@ export function defineFxCpaTests(stack: () => Stack): void {
       await waitFor('the relay to publish the rate again', async () => ((await again.republished()) ? true : undefined), [], 15_000);
       const chf = (await ok(TRACK, { i: { eventType: 'FIRST_DEPOSIT', clickId, email: `fxcpa-chf-${uid()}@example.com`, amount: '60.00', currency: 'CHF', occurredAt: occurredAt.toISOString() } })).trackEvent;
       expect(brief(chf.commissions)[0]).toEqual(['IB', 'CPA', '100.00', 'USD', 'FX_PENDING']);
+      // And one the CHF rate voids: events' correction of it, after the republished fact, shows events consumed that too.
+      const chfLow = (await ok(TRACK, { i: { eventType: 'FIRST_DEPOSIT', clickId, email: `fxcpa-chf-${uid()}@example.com`, amount: '30.00', currency: 'CHF', occurredAt: occurredAt.toISOString() } })).trackEvent;
+      expect(chfLow.isConversion).toBe(true);
       await ok(SET_RATE, { i: { from: 'CHF', to: 'USD', rate: '1.25', effectiveFrom: new Date(occurredAt.getTime() - HOUR).toISOString() } });
-      // 60 x 1.25 = 75 USD >= 50: paid.
+      // 60 x 1.25 = 75 USD >= 50: paid. 30 x 1.25 = 37.50 USD: voided.
       expect(brief(await stored(chf.id, (cs) => cs.every((c) => c.status !== 'FX_PENDING')))).toEqual([
         ['IB', 'CPA', '100.00', 'USD', 'PENDING'],
         ['TOP', 'CPA', '10.00', 'USD', 'PENDING'],
       ]);
+      expect(brief(await stored(chfLow.id, (cs) => cs.every((c) => c.status !== 'FX_PENDING')))).toEqual([
+        ['IB', 'CPA', '0.00', 'USD', 'REVERSED'],
+        ['TOP', 'CPA', '0.00', 'USD', 'REVERSED'],
+      ]);
+      await waitFor('the CHF correction on the stream', async () => (sub.messages.length >= 2 ? true : undefined), [], 15_000);
+      // One correction per voided deposit, in order: none for the 46 EUR or the 60 CHF, none again for the republished rate.
+      expect(sub.messages.map((msg: any) => [msg.data.conversionCorrected.event.id, msg.data.conversionCorrected.event.isConversion])).toEqual([
+        [low.id, false],
+        [chfLow.id, false],
+      ]);
+      expect((await eventOf(low.id)).isConversion).toBe(false);
+      expect((await eventOf(chf.id)).isConversion).toBe(true);
       expect(await stored(low.id, () => true)).toEqual(voided);
       expect(await stored(high.id, () => true)).toEqual(paid);
       expect(await earnings(ids.ib)).toEqual({ ...settled.ib, pendingIncome: '200.00' });
-    });
+    }
 
     it('a EUR deposit with amountUsd 54 is paid at once and is a conversion; one with amountUsd 40 pays no CPA and is not (whatever the rate says)', async () => {
       // 45 EUR would be 49.50 at 1.10 (49.58 at 1.085): the sender's 54 USD decides.

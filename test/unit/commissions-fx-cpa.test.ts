@@ -143,3 +143,64 @@ describe('CPA minAmount held for a rate, decided once (commissions in-process)',
     expect(await changesOf(ids)).toEqual(announced);
   });
 });
+
+describe("a rate decides a held CPA once, whether events' isConversion correction or the rate's own fact comes first", () => {
+  let h: CommissionsHarness;
+  beforeAll(async () => {
+    h = await openCommissions({ tenantId: 'ten_fx_cpa_order' });
+    await h.deliver(h.fact('partner.changed', { partner: { id: TOP, parentId: null, externalId: null } }));
+    await h.deliver(h.fact('partner.changed', { partner: { id: IB, parentId: TOP, externalId: null } }));
+    await h.run(`mutation($i: CommissionPlanInput!) { createCommissionPlan(input: $i) { id } }`, {
+      i: { name: 'USD CPA', currency: 'USD', holdDays: 14, isDefault: true, rules: [{ kind: 'CPA', eventType: 'FIRST_DEPOSIT', amount: '100', minAmount: '50', tierRates: ['10'] }] },
+    });
+  });
+  afterAll(() => h?.close());
+
+  // The `referral_event.corrected` events publishes when the rate decides an event recorded without one
+  // (rateDecidesConversions): the same label and amount, isConversion true -> false.
+  const correction = (e: EventRep) =>
+    h.fact('referral_event.corrected', {
+      ...eventRecorded({ ...e }),
+      event: { ...e, refundOf: null, isConversion: false, cursor: '1' },
+      previous: { eventType: e.eventType, isConversion: true, timestamp: e.timestamp, amount: e.amount },
+      reason: `${e.amount} GBP at the GBP/USD rate 1.1 effective 2026-05-01T00:00:00.000Z (fxr_x) is below the CPA minAmount: not a conversion`,
+    });
+  const rows = async (eventId: string) =>
+    ((await h.run(READ, { r: [representation({ ...ev(eventId) })] }))._entities[0].commissions as any[]).sort((a, b) => a.tier - b.tier).map((c) => [c.tier, c.amount, c.status]);
+  const ev = (id: string): EventRep => ({ id, eventType: 'FIRST_DEPOSIT', amount: '45.00', currency: 'GBP', isDuplicate: false, timestamp: '2026-05-01T08:00:00.000Z', productId: null, partnerId: IB, traderId: TRADER });
+  const reversals = async () =>
+    (await h.ds.query(`SELECT body FROM outbox WHERE type = 'commission.changed'`)).map((f: any) => JSON.parse(f.body).payload).filter((p: any) => p.change === 'reversed').map((p: any) => p.commission.id).sort();
+
+  it('correction first (nothing moves), then the rate (one REVERSED each); rate first, then the correction (nothing more)', async () => {
+    const first = ev(newId('evt'));
+    const second = { ...ev(newId('evt')), traderId: 'trd_01JFXCPATRADER00000000000U' };
+    for (const e of [first, second]) await h.deliver(h.fact('event.recorded', eventRecorded(e)));
+    const held = [[0, '100.00', 'FX_PENDING'], [1, '10.00', 'FX_PENDING']];
+    expect(await rows(first.id)).toEqual(held);
+
+    // Order 1: the rate is in the table (setFxRate committed) but its fact not yet consumed here, and events'
+    // correction of `first` comes first: the CPA stays held, nothing is announced.
+    await h.run(SET_RATE, { i: { from: 'GBP', to: 'USD', rate: '1.10', effectiveFrom: '2026-05-01T00:00:00.000Z' } });
+    await h.deliver(correction(first));
+    expect(await rows(first.id)).toEqual(held);
+    expect(await reversals()).toEqual([]);
+
+    // Then the rate's fact: the FX settlement decides both, once, with its reason.
+    const [rateFact] = (await h.ds.query(`SELECT body FROM outbox WHERE type = 'fx_rate.changed'`)).map((f: any) => JSON.parse(f.body));
+    await h.deliver(rateFact);
+    const voided = [[0, '0.00', 'REVERSED'], [1, '0.00', 'REVERSED']];
+    expect(await rows(first.id)).toEqual(voided);
+    expect(await rows(second.id)).toEqual(voided);
+    const reasons = (await h.run(STORED)).commissions.nodes.map((c: any) => c.reversalReason);
+    expect(new Set(reasons)).toEqual(new Set(['no CPA: 45 GBP at 1.1 GBP/USD: the event amount 49.5 USD is below the minimum 50']));
+    const once = await reversals();
+    expect(once).toHaveLength(4);
+
+    // Order 2: the correction of `second` after the rate settled it, and the first correction again: one decision stands.
+    await h.deliver(correction(second));
+    await h.deliver(correction(first));
+    expect(await rows(first.id)).toEqual(voided);
+    expect(await rows(second.id)).toEqual(voided);
+    expect(await reversals()).toEqual(once);
+  });
+});

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { configureLogger, Emit, Fact, newId, Outbox, SubgraphRuntime } from '../../subgraphs/shared/src';
+import { configureLogger, Emit, Fact, newId, Outbox, OutboxEntry, ProcessedFact, SubgraphRuntime } from '../../subgraphs/shared/src';
 import { openDataSource } from '../../subgraphs/shared/src/data-source';
 import { startReadModelConsumers } from '../../subgraphs/events/src/consumers/read-models';
 import { EventType } from '../../subgraphs/events/src/domain/event-types';
@@ -31,7 +31,8 @@ describe('events: isConversion by plan version, refunds naming their payment', (
     ds.transaction((m) => recordEvent(m, emit, TENANT, { referralCode: 'CONV', ...input }, { source: 'api', clickIdSecrets: ['s'.repeat(32)] }));
 
   beforeAll(async () => {
-    ({ dataSource: ds } = await openDataSource('events', { dataDir: ':memory:' }, entities, migrations));
+    // The outbox's tables: the rate's fact corrects the EUR event recorded without a rate (referral_event.corrected).
+    ({ dataSource: ds } = await openDataSource('events', { dataDir: ':memory:' }, [...entities, OutboxEntry, ProcessedFact], migrations));
     const runtime = { dataSource: ds, outbox: new Outbox(ds, 'events'), consume: (o: any) => handlers.push(o) } as unknown as SubgraphRuntime;
     startReadModelConsumers(runtime);
     await ds.getRepository(ReferralCodeOwner).insert({ tenantId: TENANT, codeKey: 'conv', source: 'links', code: 'CONV', partnerId: PARTNER, ownerUserId: null, active: true, updatedAt: new Date() });

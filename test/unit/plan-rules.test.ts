@@ -1,5 +1,5 @@
 import { amountInPlanCurrency, fxAt, NO_RATES } from '../../subgraphs/shared/src/fx';
-import { AmountInPlanCurrency, choosePlan, cpaDecision, meetsMinAmount, qualifiesForCpa, versionAt } from '../../subgraphs/shared/src/plan-rules';
+import { AmountInPlanCurrency, choosePlan, cpaDecision, cpaQualification, meetsMinAmount, qualifiesForCpa, versionAt } from '../../subgraphs/shared/src/plan-rules';
 
 /** The plan choice and the CPA rule that events (isConversion) and commissions (payouts) both apply. */
 describe('choosePlan: product plan, else assigned, else the tenant default', () => {
@@ -132,6 +132,17 @@ describe('amountInPlanCurrency / qualifiesForCpa across currencies', () => {
     ['45 EUR and no rate yet: counts as qualifying (commissions holds the CPA FX_PENDING)', deposit('45.00', 'EUR'), NO_RATES, true],
   ])('minAmount 50 USD: %s', (_name, event, table, expected) => {
     expect(qualifiesForCpa(event, version, table)).toBe(expected);
+  });
+
+  it('cpaQualification says when only a missing rate made it qualify (events decides it again when a rate arrives)', () => {
+    expect(cpaQualification(deposit('45.00', 'EUR'), version, NO_RATES)).toEqual({ qualifies: true, awaitsRate: true });
+    expect(cpaQualification(deposit('45.00', 'EUR'), version, fx)).toEqual({ qualifies: false, awaitsRate: false });
+    expect(cpaQualification(deposit('45.00', 'EUR', '54.00'), version, NO_RATES)).toEqual({ qualifies: true, awaitsRate: false });
+    // A rule without minAmount pays whatever the rate: nothing to wait for.
+    const both = { currency: 'USD', rules: [...version.rules, { kind: 'CPA', eventType: 'FIRST_DEPOSIT', minAmount: null }] };
+    expect(cpaQualification(deposit('45.00', 'EUR'), both, NO_RATES)).toEqual({ qualifies: true, awaitsRate: false });
+    // No currency: unknown, but no rate can decide it.
+    expect(cpaQualification({ eventType: 'FIRST_DEPOSIT', isDuplicate: false, amount: '45', currency: null }, version, NO_RATES)).toEqual({ qualifies: true, awaitsRate: false });
   });
 
   it('meetsMinAmount is the minAmount part of cpaDecision', () => {

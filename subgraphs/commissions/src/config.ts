@@ -1,11 +1,10 @@
-import { CommonSubgraphConfig, EnvReader, isCurrency, readCommonSubgraphConfig } from '../../shared/src';
-import { parseFxRates } from './domain/fx';
+import { CommonSubgraphConfig, EnvReader, isCurrency, readCommonSubgraphConfig, readFxRates } from '../../shared/src';
 
 export interface CommissionsConfig extends CommonSubgraphConfig {
   port: number;
   /** The currency of Partner.earnings when none is asked for and the partner has none yet. */
   defaultCurrency: string;
-  /** Exchange rates for paying in a plan currency other than the event's: "EUR:USD=1.085,GBP:USD=1.27". */
+  /** FX_RATES (readFxRates, as events reads it): rates for paying in a plan currency other than the event's. */
   fxRates: string;
   /** How often PENDING commissions past their hold are approved; 0 turns the schedule off. */
   approvalIntervalMs: number;
@@ -16,12 +15,7 @@ export interface CommissionsConfig extends CommonSubgraphConfig {
 export function readCommissionsConfig(env: EnvReader, options = { standalone: true }): CommissionsConfig {
   const defaultCurrency = env.string('DEFAULT_CURRENCY', 'USD');
   if (!isCurrency(defaultCurrency)) env.problems.push(`DEFAULT_CURRENCY must be an ISO 4217 code such as USD; got "${defaultCurrency}"`);
-  const fxRates = env.string('FX_RATES', '');
-  try {
-    parseFxRates(fxRates);
-  } catch (err) {
-    env.problems.push(`FX_RATES must be comma-separated FROM:TO=rate entries such as EUR:USD=1.085: ${(err as Error).message}`);
-  }
+  const fxRates = readFxRates(env);
   return Object.freeze({
     ...readCommonSubgraphConfig(env, options),
     port: env.port('COMMISSIONS_PORT', 4004),

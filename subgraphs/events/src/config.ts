@@ -1,5 +1,5 @@
 import { parseRetrySchedule } from './domain/retry-schedule';
-import { CommonSubgraphConfig, EnvReader, readCommonSubgraphConfig, readSharedSecrets, SharedSecrets } from '../../shared/src';
+import { CommonSubgraphConfig, EnvReader, readCommonSubgraphConfig, readFxRates, readSharedSecrets, SharedSecrets } from '../../shared/src';
 
 export interface EventsConfig extends CommonSubgraphConfig, SharedSecrets {
   port: number;
@@ -9,6 +9,11 @@ export interface EventsConfig extends CommonSubgraphConfig, SharedSecrets {
   attributionWaitMs: number;
   /** After how long a PENDING event whose code never arrived is given up (ATTRIBUTION_PENDING_HOURS). */
   attributionPendingHours: number;
+  /**
+   * FX_RATES (readFxRates, as commissions reads it): the undated fallback after the tenant's rate table, so
+   * isConversion compares a CPA minAmount with the amount commissions pays on.
+   */
+  fxRates: string;
   postbacks: {
     /** http:// and private or loopback targets, for local development and tests only. */
     allowInsecure: boolean;
@@ -21,7 +26,7 @@ export interface EventsConfig extends CommonSubgraphConfig, SharedSecrets {
 }
 
 export function readEventsConfig(env: EnvReader, options = { standalone: true }): EventsConfig {
-  return Object.freeze({ ...readCommonSubgraphConfig(env, options), ...readSharedSecrets(env, options), port: env.port('EVENTS_PORT', 4002), subscriberBuffer: env.int('SUBSCRIBER_BUFFER', 1000, 10, 100_000), attributionWaitMs: env.int('ATTRIBUTION_WAIT_MS', 2000, 0, 30_000), attributionPendingHours: env.int('ATTRIBUTION_PENDING_HOURS', 168, 1, 8760), postbacks: readPostbackConfig(env) });
+  return Object.freeze({ ...readCommonSubgraphConfig(env, options), ...readSharedSecrets(env, options), port: env.port('EVENTS_PORT', 4002), subscriberBuffer: env.int('SUBSCRIBER_BUFFER', 1000, 10, 100_000), attributionWaitMs: env.int('ATTRIBUTION_WAIT_MS', 2000, 0, 30_000), attributionPendingHours: env.int('ATTRIBUTION_PENDING_HOURS', 168, 1, 8760), fxRates: readFxRates(env), postbacks: readPostbackConfig(env) });
 }
 
 function readPostbackConfig(env: EnvReader): EventsConfig['postbacks'] {

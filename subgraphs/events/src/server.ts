@@ -19,11 +19,14 @@ import { buildEventsSchema } from './schema';
 import { EventsDeps } from './services/deps';
 import { CodeWaiters } from './services/attribution-wait';
 import { startPendingSweep } from './services/settle-attribution';
+import { useFxRates } from './services/plan-conversion';
 
 export const entities = [ReferralEvent, Trader, ReferralCodeOwner, PartnerRef, RecentClick, TenantSettings, ForexTransaction, TradingActivityDay, PlanModel, PartnerPlanModel, FxRateModel, PostbackEndpoint, PostbackDelivery, Product, EventCorrectionRow];
 
 export async function start(config: EventsConfig, shared: SharedInfra = {}): Promise<RunningService> {
   const runtime = await SubgraphRuntime.open('events', config, entities, migrations, shared);
+  // isConversion converts with FX_RATES after the rate table, as commissions does.
+  useFxRates(runtime.dataSource, config.fxRates);
   const codeWaiters = new CodeWaiters(runtime.pubsub);
   await codeWaiters.start();
   runtime.onClose(() => codeWaiters.stop());

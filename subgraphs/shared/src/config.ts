@@ -1,3 +1,5 @@
+import { parseFxRates } from './fx';
+
 /**
  * Reading configuration: each service's `config.ts` reads `process.env` once through an
  * EnvReader, which applies defaults, validates, and remembers every variable name it
@@ -159,4 +161,19 @@ export function readSharedSecrets(env: EnvReader, options: { standalone: boolean
   }
   const previous = env.optional('CLICK_ID_SECRET_PREVIOUS');
   return { clickIdSecrets: [click, previous].filter((s): s is string => !!s), secretsKey };
+}
+
+/**
+ * FX_RATES: static exchange rates ("EUR:USD=1.085,GBP:USD=1.27", fx.ts parseFxRates), the undated fallback after
+ * the tenant's rate table. Events (isConversion against a CPA minAmount) and commissions (the payout) both read it
+ * here, so one setting converts a deposit alike on both sides. Returns the text; a bad value is a start-up problem.
+ */
+export function readFxRates(env: EnvReader): string {
+  const text = env.string('FX_RATES', '');
+  try {
+    parseFxRates(text);
+  } catch (err) {
+    env.problems.push(`FX_RATES must be comma-separated FROM:TO=rate entries such as EUR:USD=1.085: ${(err as Error).message}`);
+  }
+  return text;
 }

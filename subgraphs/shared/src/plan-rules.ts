@@ -109,17 +109,32 @@ export function meetsMinAmount(minAmount: string | null, amount: AmountInPlanCur
 
 export interface ConversionEvent extends QualifyingEvent, PricedEvent {}
 
+/** isConversion under a plan version, and whether only a missing exchange rate made it true. */
+export interface CpaQualification {
+  qualifies: boolean;
+  /**
+   * True when no rule pays the event for certain and one counts it only because no rate covers its amount yet
+   * (amountInPlanCurrency: missingRate): the first rate that does may turn it into a non-conversion.
+   */
+  awaitsRate: boolean;
+}
+
 /**
  * isConversion under a plan version: true when a CPA rule of the version pays the event. The amount is compared
  * with `minAmount` in the plan currency by the shared rule (fx.ts amountInPlanCurrency): amountUsd for a USD plan,
- * else the tenant's rate in force at the event's time (`fx`, from events' read model of the rate table). When no
- * rate exists yet the event counts as qualifying (the flag is stored once and never revisited, and hiding a real
- * conversion is the worse mistake), while commissions holds the CPA FX_PENDING and decides it when a rate arrives.
+ * else the tenant's rate in force at the event's time (`fx`: events' read model of the rate table, then FX_RATES).
+ * When no rate exists yet the event counts as qualifying (hiding a real conversion is the worse mistake) and
+ * `awaitsRate` says so: events decides it again when a rate arrives, while commissions holds the CPA FX_PENDING.
  */
-export function qualifiesForCpa(event: ConversionEvent, version: { currency: string; rules: readonly CpaRuleLike[] }, fx: FxTable = NO_RATES): boolean {
+export function cpaQualification(event: ConversionEvent, version: { currency: string; rules: readonly CpaRuleLike[] }, fx: FxTable = NO_RATES): CpaQualification {
   const amount = amountInPlanCurrency(event, version.currency, fx);
-  return version.rules.some((rule) => {
-    const d = cpaDecision(rule, event, amount, version.currency);
-    return d !== null && d.pays !== false;
-  });
+  const decisions = version.rules.map((rule) => cpaDecision(rule, event, amount, version.currency)).filter((d): d is CpaDecision => d !== null);
+  if (decisions.some((d) => d.pays === true)) return { qualifies: true, awaitsRate: false };
+  const unknown = decisions.some((d) => d.pays === 'unknown');
+  return { qualifies: unknown, awaitsRate: unknown && amount !== null && !amount.known && amount.missingRate };
+}
+
+/** cpaQualification's flag alone. */
+export function qualifiesForCpa(event: ConversionEvent, version: { currency: string; rules: readonly CpaRuleLike[] }, fx: FxTable = NO_RATES): boolean {
+  return cpaQualification(event, version, fx).qualifies;
 }

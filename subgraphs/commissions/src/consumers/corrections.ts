@@ -24,7 +24,8 @@ interface EventCorrected {
  *   again once. The new first deposit is paid through its own `event.recorded`.
  * - Its revenue share stays with a new label (it is still a payment); a lowered amount reduces it pro rata, like a
  *   partial refund of the difference (applyAmountCorrection); a raised amount pays no more revenue share.
- * - A first trade moved to an earlier day keeps its CPA (a new date alone changes no money).
+ * - A first trade moved to an earlier day keeps its CPA (a new date alone changes no money), and an isConversion
+ *   decided by a rate changes none either: the FX settlement of that rate decides the held CPA.
  * Once per fact (inbox row in the same transaction), and only after the event itself was applied
  * (redelivered until then).
  */
@@ -38,6 +39,9 @@ export function startCorrectionConsumer(runtime: SubgraphRuntime, deps: Commissi
           const { event, previous, reason, trader } = fact.payload as EventCorrected;
           const relabelled = previous.eventType !== event.eventType;
           const amountChanged = !!previous.amount && event.amount !== null && !new Decimal(event.amount).eq(previous.amount);
+          // Only a new label or amount moves money. A correction of isConversion alone (a rate decided an event
+          // recorded without one: events' rateDecidesConversions) leaves the CPA to this subgraph's FX settlement of
+          // the same rate (services/fx-settlement.ts), so whichever fact is consumed first, the CPA is decided once.
           if ((!relabelled && !amountChanged) || !event.partnerId) return;
           // The correction may arrive before the event's own event.recorded: wait until that paid, or its CPA would come after the reversal.
           const before = (await m.getRepository(EngineMark).findOneBy({ name: 'events_applied_before' }))?.at ?? null;

@@ -6,6 +6,7 @@ import { Trader } from '../entities/trader.entity';
 import { PartnerRef, ReferralCodeOwner } from '../entities/referral-code-owner.entity';
 import type { CodeWaiters } from '../services/attribution-wait';
 import { settleCodesOfOwner, settlePendingCodes } from '../services/settle-attribution';
+import { rateDecidesConversions } from '../services/rate-decides-conversions';
 
 interface ReferralCodeChanged {
   source: 'links' | 'kyc';
@@ -93,19 +94,23 @@ export function startReadModelConsumers(runtime: SubgraphRuntime, waiters?: Code
     group: 'events.fx-rates',
     types: ['fx_rate.changed'],
     handler: (fact: Fact) =>
-      consumeOnce(ds, 'events.fx-rates', fact, async (m) => {
-        const { rate } = fact.payload as FxRateChanged;
-        if (!rate?.id || !rate.from || !rate.to || !rate.rate || !rate.effectiveFrom) return;
-        // A rate is never changed, only followed by later ones: insert once by its id, so a republished or late
-        // fact adds nothing and cannot overwrite anything (which rate applies is decided by dates, not arrival).
-        await m
-          .createQueryBuilder()
-          .insert()
-          .into(FxRateModel)
-          .values({ id: rate.id, tenantId: fact.tenantId, from: rate.from, to: rate.to, rate: rate.rate, effectiveFrom: new Date(rate.effectiveFrom), createdAt: new Date(rate.createdAt ?? rate.effectiveFrom) })
-          .orIgnore()
-          .execute();
-      }).then(() => undefined),
+      runtime.outbox
+        .consume('events.fx-rates', fact, async (m, emit) => {
+          const { rate } = fact.payload as FxRateChanged;
+          if (!rate?.id || !rate.from || !rate.to || !rate.rate || !rate.effectiveFrom) return;
+          // A rate is never changed, only followed by later ones: insert once by its id, so a republished or late
+          // fact adds nothing and cannot overwrite anything (which rate applies is decided by dates, not arrival).
+          await m
+            .createQueryBuilder()
+            .insert()
+            .into(FxRateModel)
+            .values({ id: rate.id, tenantId: fact.tenantId, from: rate.from, to: rate.to, rate: rate.rate, effectiveFrom: new Date(rate.effectiveFrom), createdAt: new Date(rate.createdAt ?? rate.effectiveFrom) })
+            .orIgnore()
+            .execute();
+          // Events whose isConversion waited for a rate are decided again, once, by this fact (same transaction).
+          await rateDecidesConversions(m, emit, fact.tenantId, rate);
+        })
+        .then(() => undefined),
   });
   runtime.consume({
     group: 'events.link-settings',

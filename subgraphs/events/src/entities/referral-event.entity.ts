@@ -93,6 +93,13 @@ export class ReferralEvent {
   @Field({ description: "Qualifies for a CPA payout under the partner's plan" })
   isConversion: boolean;
 
+  /**
+   * isConversion was decided without an exchange rate (the amount is in another currency than the plan's CPA
+   * minAmount, and no rate covered it): true until the first `fx_rate.changed` that covers it decides it again.
+   */
+  @Column({ name: 'conversion_awaits_rate', type: 'boolean', default: false })
+  conversionAwaitsRate: boolean;
+
   @Column({ name: 'is_duplicate', type: 'boolean' })
   @Field({ description: 'The same event type was already recorded for this trader' })
   isDuplicate: boolean;

@@ -60,7 +60,7 @@ export class ConversionSubscriptionResolver {
 
   @Subscription(() => ReferralEventCorrection, {
     description:
-      "Corrections of the tenant's stored events as they are committed, in order: a deposit that stops being the first, a first trade moved to an earlier day, a deposit re-sent approved for another amount (each with the event as it now is and what it was: label, isConversion, date, amount). The filter of conversionRecorded; an event type or conversionsOnly matches the event before or after the correction. With after (a ReferralEventCorrection.cursor) it first replays every matching correction committed after it, with no gap or repeat at the switch to live.",
+      "Corrections of the tenant's stored events as they are committed, in order: a deposit that stops being the first, a first trade moved to an earlier day, a deposit re-sent approved for another amount, a deposit in another currency that the first exchange rate covering it puts below the CPA minAmount (each with the event as it now is and what it was: label, isConversion, date, amount). The filter of conversionRecorded; an event type or conversionsOnly matches the event before or after the correction. With after (a ReferralEventCorrection.cursor) it first replays every matching correction committed after it, with no gap or repeat at the switch to live.",
     subscribe: ({ args, context }) => {
       const { filter, after } = args as SubscribeArgs;
       return correctionStream({ ...streamScope(context as EventsContext, filter), afterPosition: after ? decodeCorrectionCursor(after) : null });

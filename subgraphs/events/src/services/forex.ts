@@ -21,8 +21,7 @@ import { Trader } from '../entities/trader.entity';
 import { CurrentFirst, directedAmount, placeDeposit, placeTradingDay } from '../domain/firsts';
 import { EventsDeps } from './deps';
 import { eventFact, recordEvent } from './track-event';
-import { conversionOf } from './settle-attribution';
-import { logCorrection } from './correction-log';
+import { correctEvent } from './correct-event';
 
 export interface BulkResult {
   accepted: number;
@@ -290,26 +289,6 @@ async function currentFirsts(m: EntityManager, tenantId: string, traderIds: stri
     if (!known || e.occurredAt < known.occurredAt) out.set(e.traderId!, { eventId: e.id, occurredAt: e.occurredAt });
   }
   return out;
-}
-
-/**
- * Corrects a stored event (its label, date or amount) and publishes `referral_event.corrected`
- * with the event as it now is and what it was (label, isConversion, date, amount), in the caller's
- * transaction, logged for the partner's stream (conversionCorrected): commissions moves the money
- * (a deposit that stops being the first, or falls below its CPA's minAmount, loses its CPA).
- */
-async function correctEvent(m: EntityManager, emit: Emit, tenantId: string, eventId: string, patch: Partial<ReferralEvent>, reason: string, customer?: Trader): Promise<void> {
-  const repo = m.getRepository(ReferralEvent);
-  const event = await repo.findOneByOrFail({ tenantId, id: eventId });
-  // The caller's trader when it is the event's (read once per record, not again here).
-  const trader = customer && customer.id === event.traderId ? customer : event.traderId ? await m.getRepository(Trader).findOneBy({ id: event.traderId }) : null;
-  const previous = { eventType: event.eventType, isConversion: event.isConversion, timestamp: event.occurredAt.toISOString(), amount: event.amount };
-  Object.assign(event, patch);
-  // A new label or date is a new question for the plan (a RECURRING_DEPOSIT is rarely paid a CPA): the one rule decides.
-  event.isConversion = await conversionOf(m, event, event.partnerId, trader);
-  await repo.update({ id: eventId }, { ...patch, isConversion: event.isConversion });
-  // The fact and its row in the log of corrections (conversionCorrected) commit together.
-  await logCorrection(m, emit('referral_event.corrected', tenantId, { ...eventFact(event, trader), previous, reason }));
 }
 
 function emitActivity(emit: Emit, tenantId: string, trader: Trader, a: TradingActivityInput & { date: string }, delta: { lots: string; spreadCost: string; commission: string }) {

@@ -1,8 +1,8 @@
 import Decimal from 'decimal.js';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { badInput, notFound } from '../../../shared/src';
-import { fxAt, NO_RATES } from '../../../shared/src/fx';
-import { choosePlan, qualifiesForCpa, versionAt } from '../../../shared/src/plan-rules';
+import { fxAt, FxTable, NO_RATES, parseFxRates } from '../../../shared/src/fx';
+import { choosePlan, cpaQualification, versionAt } from '../../../shared/src/plan-rules';
 import type { RuleContext } from '../../../shared/src/rule-conditions';
 import { DEFAULT_CONVERSION_TYPES, EventType } from '../domain/event-types';
 import { TrackEventFields } from '../domain/track-event-input';
@@ -28,13 +28,35 @@ export interface ConversionFacts {
 }
 
 /**
- * isConversion by the partner's plan (shared/src/plan-rules: choosePlan, versionAt, qualifiesForCpa): the plan
+ * FX_RATES of the events service that owns a DataSource (config.fxRates, set once at start by useFxRates). Kept per
+ * DataSource rather than passed down: isConversion is decided deep inside recording, settling and correcting paths
+ * that all hold the transaction's manager (m.connection), and each running service has its own DataSource, so two
+ * stacks in one process never share it.
+ */
+const fxRatesOf = new WeakMap<DataSource, FxTable>();
+
+/** Makes FX_RATES (config text, shared/src/config.ts readFxRates) the fallback rate table of this service's isConversion. */
+export function useFxRates(ds: DataSource, text: string): void {
+  fxRatesOf.set(ds, parseFxRates(text));
+}
+
+/** isConversion as stored on an event: the flag, and whether only a missing rate made it true (plan-rules CpaQualification). */
+export interface ConversionDecision {
+  isConversion: boolean;
+  conversionAwaitsRate: boolean;
+}
+
+const decided = (isConversion: boolean): ConversionDecision => ({ isConversion, conversionAwaitsRate: false });
+
+/**
+ * isConversion by the partner's plan (shared/src/plan-rules: choosePlan, versionAt, cpaQualification): the plan
  * version in force when the event occurred pays a CPA for it, minAmount and rule conditions included. An amount in
  * another currency than the plan's is compared as commissions compares it (shared/src/fx.ts amountInPlanCurrency):
- * amountUsd for a USD plan, else the tenant's rate in force at occurredAt from the read model of its rate table.
+ * amountUsd for a USD plan, else the tenant's rate in force at occurredAt from the read model of its rate table,
+ * else FX_RATES (useFxRates: the same fallback, read by the same function, as commissions).
  * Null when the tenant has no plans (the tenant's conversionEventTypes decide) or the event has no partner.
  */
-export async function planQualifies(m: EntityManager, tenantId: string, partnerId: string | null, productId: string | null, event: ConversionFacts): Promise<boolean | null> {
+export async function planQualifies(m: EntityManager, tenantId: string, partnerId: string | null, productId: string | null, event: ConversionFacts): Promise<ConversionDecision | null> {
   const plans = await m.getRepository(PlanModel).findBy({ tenantId });
   if (!plans.length || !partnerId) return null;
   const assigned = await m.getRepository(PartnerPlanModel).findOneBy({ tenantId, partnerId });
@@ -43,13 +65,14 @@ export async function planQualifies(m: EntityManager, tenantId: string, partnerI
     assigned?.planId ?? null,
     productId,
   );
-  if (!plan) return false;
+  if (!plan) return decided(false);
   const version = versionAt(modelVersions(plan), event.occurredAt);
-  if (!version) return false;
+  if (!version) return decided(false);
   // The rate table is read only for an amount in another currency (an old plan fact has no currency: nothing to convert).
   const foreign = event.amount != null && event.currency != null && !!version.currency && event.currency !== version.currency;
-  const fx = foreign ? fxAt(await m.getRepository(FxRateModel).findBy({ tenantId }), event.occurredAt, null) : NO_RATES;
-  return qualifiesForCpa(event, version, fx);
+  const fx = foreign ? fxAt(await m.getRepository(FxRateModel).findBy({ tenantId }), event.occurredAt, fxRatesOf.get(m.connection) ?? null) : NO_RATES;
+  const q = cpaQualification(event, version, fx);
+  return { isConversion: q.qualifies, conversionAwaitsRate: q.awaitsRate };
 }
 
 /**
@@ -64,14 +87,14 @@ export async function isConversionFor(
   productId: string | null,
   event: ConversionFacts,
   settings?: TenantSettings | null,
-): Promise<boolean> {
-  if (event.isDuplicate) return false;
+): Promise<ConversionDecision> {
+  if (event.isDuplicate) return decided(false);
   // Asked before the partner check: test/integration/pending-attribution.test.ts pins an unattributed event's statements to this.
   const decision = await planQualifies(m, tenantId, partnerId, productId, event);
-  if (!partnerId) return false;
+  if (!partnerId) return decided(false);
   if (decision !== null) return decision;
   const s = settings === undefined ? await m.getRepository(TenantSettings).findOneBy({ tenantId }) : settings;
-  return (s?.conversionEventTypes ? new Set<string>(s.conversionEventTypes) : DEFAULT_CONVERSION_TYPES).has(event.eventType);
+  return decided((s?.conversionEventTypes ? new Set<string>(s.conversionEventTypes) : DEFAULT_CONVERSION_TYPES).has(event.eventType));
 }
 
 /**

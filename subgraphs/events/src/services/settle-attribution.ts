@@ -7,7 +7,7 @@ import { ReferralCodeOwner } from '../entities/referral-code-owner.entity';
 import { ReferralEvent } from '../entities/referral-event.entity';
 import { Trader } from '../entities/trader.entity';
 import { attributionSettled } from './attribution-wait';
-import { isConversionFor } from './plan-conversion';
+import { ConversionDecision, isConversionFor } from './plan-conversion';
 import { codeOwner, DEFAULT_ATTRIBUTION_WINDOW_HOURS, eventFact, latestClick } from './track-event';
 
 /**
@@ -59,7 +59,7 @@ async function settleEvent(m: EntityManager, emit: Emit, e: ReferralEvent, attri
     attribution: attribution.method,
     partnerId: attribution.partnerId,
     pendingCode: null,
-    isConversion: await conversionOf(m, e, attribution.partnerId, trader),
+    ...(await conversionOf(m, e, attribution.partnerId, trader)),
     ...(fingerprintClick ? { clickId: fingerprintClick.clickId, linkId: fingerprintClick.linkId } : {}),
   };
   const res = await m.getRepository(ReferralEvent).update({ id: e.id, attribution: AttributionMethod.PENDING }, change);
@@ -116,12 +116,12 @@ async function fingerprintClickOf(m: EntityManager, e: ReferralEvent): Promise<R
 }
 
 /**
- * isConversion of a settled or corrected event, by the rule recordEvent applies when it records one
- * (isConversionFor). `trader`: the event's customer when the caller has it (undefined: read here),
- * whose account type and country rule conditions look at.
+ * isConversion (and whether it awaits a rate) of a settled or corrected event, by the rule recordEvent applies
+ * when it records one (isConversionFor). `trader`: the event's customer when the caller has it (undefined: read
+ * here), whose account type and country rule conditions look at.
  */
-export async function conversionOf(m: EntityManager, e: ReferralEvent, partnerId: string | null, trader?: Trader | null): Promise<boolean> {
-  if (!partnerId || e.isDuplicate) return false;
+export async function conversionOf(m: EntityManager, e: ReferralEvent, partnerId: string | null, trader?: Trader | null): Promise<ConversionDecision> {
+  if (!partnerId || e.isDuplicate) return { isConversion: false, conversionAwaitsRate: false };
   const customer = trader !== undefined ? trader : e.traderId ? await m.getRepository(Trader).findOneBy({ tenantId: e.tenantId, id: e.traderId }) : null;
   const context = { accountType: customer?.accountType ?? null, country: customer?.country ?? null };
   const facts = { eventType: e.eventType, amount: e.amount, currency: e.currency, amountUsd: e.amountUsd, isDuplicate: e.isDuplicate, occurredAt: e.occurredAt, context };

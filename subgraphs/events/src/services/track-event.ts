@@ -147,7 +147,7 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
     // Rule conditions (accountTypes, countries) look at the customer as it is when the event is recorded.
     context: { accountType: trader?.accountType ?? null, country: trader?.country ?? null },
   };
-  const isConversion = await isConversionFor(m, tenantId, attribution.partnerId, input.productId ?? null, conversionFacts, settings);
+  const { isConversion, conversionAwaitsRate } = await isConversionFor(m, tenantId, attribution.partnerId, input.productId ?? null, conversionFacts, settings);
   const event = m.getRepository(ReferralEvent).create({
     id: newId('evt'),
     tenantId,
@@ -170,6 +170,7 @@ export async function recordEvent(m: EntityManager, emit: Emit, tenantId: string
     productId: input.productId ?? null,
     isDuplicate,
     isConversion,
+    conversionAwaitsRate,
     refundOf: refunded?.id ?? null,
     idempotencyKey: opts.idempotencyKey ?? null,
     requestHash: opts.idempotencyKey ? opts.requestHash ?? null : null,
