@@ -203,4 +203,30 @@ describe("a rate decides a held CPA once, whether events' isConversion correctio
     expect(await rows(second.id)).toEqual(voided);
     expect(await reversals()).toEqual(once);
   });
+
+  it('a CPA voided by the rate is paid once when its deposit is later corrected above minAmount (60 GBP x 1.10 = 66 USD)', async () => {
+    const e = { ...ev(newId('evt')), traderId: 'trd_01JFXCPATRADER00000000000V' };
+    await h.deliver(h.fact('event.recorded', eventRecorded(e)));
+    // The GBP/USD rate of the first test covers it: decided at once, below minAmount (49.50 USD), no row.
+    expect(await rows(e.id)).toEqual([]);
+    const held = { ...ev(newId('evt')), timestamp: '2026-04-30T08:00:00.000Z', traderId: 'trd_01JFXCPATRADER00000000000W' };
+    await h.deliver(h.fact('event.recorded', eventRecorded(held)));
+    await h.run(SET_RATE, { i: { from: 'GBP', to: 'USD', rate: '1.10', effectiveFrom: '2026-04-30T00:00:00.000Z' } });
+    const facts = (await h.ds.query(`SELECT body FROM outbox WHERE type = 'fx_rate.changed'`)).map((f: any) => JSON.parse(f.body));
+    await h.deliver(facts[facts.length - 1]);
+    expect(await rows(held.id)).toEqual([[0, '0.00', 'REVERSED'], [1, '0.00', 'REVERSED']]);
+
+    const raised = { ...held, amount: '60.00' };
+    const fact = h.fact('referral_event.corrected', {
+      ...eventRecorded({ ...raised }),
+      event: { ...raised, refundOf: null, isConversion: true, cursor: '2' },
+      previous: { eventType: held.eventType, isConversion: false, timestamp: held.timestamp, amount: held.amount },
+      reason: 'corrected: deposit re-sent approved for 60.00 GBP (was 45.00)',
+    });
+    await h.deliver(fact);
+    const paid = [[0, '0.00', 'REVERSED'], [0, '100.00', 'PENDING'], [1, '0.00', 'REVERSED'], [1, '10.00', 'PENDING']];
+    expect((await rows(held.id)).sort()).toEqual(paid);
+    await h.deliver(fact);
+    expect((await rows(held.id)).sort()).toEqual(paid);
+  });
 });

@@ -59,7 +59,8 @@ export async function cpaFollowsCorrection(
 }
 
 function takenByCorrection(c: Commission, adjustments: Commission[]): boolean {
-  if (c.status === CommissionStatus.REVERSED) return isCorrectionReason(c.reversalReason);
+  // A CPA voided at 0.00 (held for a rate, below minAmount once it came) was never paid: due again like one never made.
+  if (c.status === CommissionStatus.REVERSED) return isCorrectionReason(c.reversalReason) || BigInt(c.amountMinor) === 0n;
   return adjustments.some((a) => a.adjustsId === c.id && BigInt(a.amountMinor) < 0n && isCorrectionReason(a.reversalReason));
 }
 
