@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_MAX_BODY_SIZE, EnvReader, LogLevel } from '../../subgraphs/shared/src';
+import { DEFAULT_MAX_BODY_SIZE, EnvReader, LogLevel, readTrustedProxies } from '../../subgraphs/shared/src';
 import { CorsOrigins, LOCAL_DEV_ORIGINS, parseCorsOrigins } from './http/cors';
 import { MAX_BULK_RECORDS } from '../../subgraphs/events/src/domain/forex';
 
@@ -34,7 +34,13 @@ export interface GatewayConfig {
   rateLimitPerMinute: number;
   /** Bulk-mutation records a minute per credential, a budget of their own. */
   rateLimitRecordsPerMinute: number;
+  /**
+   * Failed attempts a minute per OAuth client_id, per partner-token requester, and per
+   * client address for credentials that do not exist (limits/auth-throttle.ts).
+   */
   authFailuresPerMinute: number;
+  /** Load balancers whose X-Forwarded-For names the client address; none by default (the socket address). */
+  trustedProxies: string[];
   maxQueryDepth: number;
   maxAliases: number;
   maxQueryCost: number;
@@ -92,6 +98,7 @@ export function readGatewayConfig(env: EnvReader, options = { standalone: true }
     // At least one full bulk call: a smaller budget would refuse a valid batch for ever.
     rateLimitRecordsPerMinute: env.int('RATE_LIMIT_RECORDS_PER_MINUTE', 100_000, MAX_BULK_RECORDS, 1_000_000_000),
     authFailuresPerMinute: env.int('AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
+    trustedProxies: readTrustedProxies(env, ''),
     maxQueryDepth: env.int('MAX_QUERY_DEPTH', 12, 2, 100),
     maxAliases: env.int('MAX_ALIASES', 30, 0, 10_000),
     maxQueryCost: env.int('MAX_QUERY_COST', 20_000, 10, 10_000_000),

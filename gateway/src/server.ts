@@ -21,7 +21,7 @@ import {
   urlFor,
 } from '../../subgraphs/shared/src';
 import { createHash, randomUUID } from 'node:crypto';
-import { authenticate, authenticateCredential } from './auth/authenticate';
+import { checkCredential, identify } from './auth/authenticate';
 import { TokenService } from './auth/tokens';
 import { oauthRoutes } from './http/oauth';
 import { OAuthClient } from './db/oauth-client.entity';
@@ -40,7 +40,8 @@ import { corsMiddleware } from './http/cors';
 import { scalarInputsPlugin } from './scalar-inputs';
 import { subgraphFetcher } from './http/subgraph-fetcher';
 import { DocumentLimits, documentLimitsPlugin } from './limits/document-limits';
-import { BlockedAddresses, MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
+import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
+import { addressOf, AuthThrottle, NO_GUARD } from './limits/auth-throttle';
 import { credentialBudgets, RequestBudgets, rateLimitRefusal, requestUnits, unfitRequest } from './limits/request-cost';
 import { GraphQLError } from 'graphql';
 
@@ -111,9 +112,13 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     throw new Error(`gateway: cannot load the supergraph ${config.supergraphPath}: ${(err as Error).message}`);
   }
 
+  const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.redisKeyPrefix) : new MemoryRateLimiter();
+  const throttle = new AuthThrottle(limiter, config.authFailuresPerMinute);
   const subscriptions = serveSubscriptions({
     httpServer,
-    authenticate: (credential: string) => authenticateCredential(credential, keys, tokens),
+    checkCredential: (credential: string) => checkCredential(credential, keys, tokens),
+    // A credential that does not exist counts against the address; the answer is 4429 once it is over.
+    unknownCredential: (request) => throttle.failed(addressOf(request, config.trustedProxies), 'websocket'),
     signer,
     planner: new SubscriptionPlanner(supergraphSdl),
     dataSources,
@@ -140,12 +145,14 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   app.use('/r', corsMiddleware(config.corsOrigins, ['GET', 'HEAD', 'OPTIONS']));
   const redirects = clickRedirectProxy(config.subgraphUrls.links);
   app.all('/r/:slug', redirects);
-  app.use(oauthRoutes({ keys, tokens, signer, linksUrl: config.subgraphUrls.links }));
-  const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.redisKeyPrefix) : new MemoryRateLimiter();
-  const blocked = new BlockedAddresses();
   const budgets: RequestBudgets = { requestsPerMinute: config.rateLimitPerMinute, recordsPerMinute: config.rateLimitRecordsPerMinute };
+  app.use(oauthRoutes({ keys, tokens, signer, linksUrl: config.subgraphUrls.links, throttle, limiter, budgets, trustedProxies: config.trustedProxies }));
   const blockedError = (retryAfter: number) =>
-    rateLimited(retryAfter, `too many failed authentication attempts from this address (AUTH_FAILURES_PER_MINUTE ${config.authFailuresPerMinute}); retry after ${retryAfter} s`);
+    rateLimited(
+      retryAfter,
+      `too many unknown credentials from this address (AUTH_FAILURES_PER_MINUTE ${config.authFailuresPerMinute}); retry after ${retryAfter} s (valid credentials are not affected)`,
+      'AUTH_FAILURES_PER_MINUTE',
+    );
   app.use(
     '/graphql',
     express.json({ limit: config.maxBodyBytes }),
@@ -158,31 +165,22 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     },
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const ip = req.socket.remoteAddress ?? 'unknown';
-        const wait = blocked.retryAfter(ip);
-        if (wait > 0) throw blockedError(wait);
-        let principal;
-        try {
-          principal = await authenticate(req.headers, keys, tokens);
-        } catch (err) {
-          const failed = await limiter.hit(`authfail:${ip}`, 1, config.authFailuresPerMinute);
-          if (!failed.allowed) {
-            blocked.block(ip, failed.retryAfter);
-            throw blockedError(failed.retryAfter);
-          }
-          throw err;
+        const who = await identify(req.headers, keys, tokens);
+        if ('refusal' in who) {
+          // Only a credential that does not exist is a guess: it counts against the address
+          // (through TRUSTED_PROXIES), and an address over the limit gets 429 for such
+          // guesses; a valid key from the same address is served all the same.
+          const wait = who.unknown ? await throttle.failed(addressOf(req, config.trustedProxies), 'graphql') : 0;
+          throw wait ? blockedError(wait) : who.refusal;
         }
+        const { principal } = who;
         // A batch over the bulk limit, or more than a minute's budget, is a 400 that charges nothing.
         const units = requestUnits(req.body);
         const unfit = unfitRequest(units, budgets);
         if (unfit) throw unfit;
-        // One round trip: the address's failures (shared by every replica) and the credential's
-        // request and record budgets; a refused request is not counted.
-        const hit = await limiter.admit(`authfail:${ip}`, config.authFailuresPerMinute, credentialBudgets(`cred:${principal.credentialId ?? principal.tenantId}`, units, budgets));
-        if (hit.guarded) {
-          blocked.block(ip, hit.retryAfter);
-          throw blockedError(hit.retryAfter);
-        }
+        // The credential's request and record budgets (shared by every replica); a refused
+        // request is not counted. No guard: others' failures never hold back a valid credential.
+        const hit = await limiter.admit(NO_GUARD.key, NO_GUARD.limit, credentialBudgets(`cred:${principal.credentialId ?? principal.tenantId}`, units, budgets));
         if (!hit.allowed) {
           const refusal = rateLimitRefusal(hit, units, budgets);
           throw rateLimited(hit.retryAfter, refusal.message, refusal.limit);

@@ -48,7 +48,10 @@ export async function startAll(environment: Record<string, string | undefined>):
     return out;
   };
   const gatewayConfig = withSecrets(gatewayRead);
-  const links = withSecrets({ ...linksRead, publicUrl: publicUrlSet ? linksRead.publicUrl : `http://localhost:${gatewayRead.port}` });
+  // One TRUSTED_PROXIES for both: links also believes the gateway in this process, whose
+  // click redirect reaches it over loopback, whatever load balancers the list names.
+  const linksTrust = [...new Set(['loopback', ...linksRead.trustedProxies])];
+  const links = withSecrets({ ...linksRead, trustedProxies: linksTrust, publicUrl: publicUrlSet ? linksRead.publicUrl : `http://localhost:${gatewayRead.port}` });
   const events = withSecrets(events0);
   const kyc = withSecrets(kyc0);
   const commissions = withSecrets(commissions0);

@@ -31,6 +31,7 @@ import { defineCorrectionPostbackTests } from './correction-postbacks';
 import { defineInputValueTests } from './input-values';
 import { defineBadInputTests } from './bad-input';
 import { defineValidationTests } from './validation';
+import { defineAuthThrottlingTests } from './auth-throttling';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -67,6 +68,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineValidationTests(() => stack);
   defineBadInputTests(() => stack);
   defineCpaCorrectionTests(() => stack);
+  defineAuthThrottlingTests(() => stack);
   // After the parts with EUR payments: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
   defineFxCpaTests(() => stack);
   // Last: it publishes every fact the stack has stored again.

@@ -28,6 +28,7 @@ import { defineReadOnlyTests } from './read-only';
 import { defineInputValueTests } from './input-values';
 import { defineBadInputTests } from './bad-input';
 import { defineValidationTests } from './validation';
+import { defineAuthThrottlingTests } from './auth-throttling';
 import Redis from 'ioredis';
 
 
@@ -70,6 +71,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineValidationTests(() => stack);
   defineBadInputTests(() => stack);
   defineCpaCorrectionTests(() => stack);
+  defineAuthThrottlingTests(() => stack);
   // After the parts with EUR payments: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
   defineFxCpaTests(() => stack);
   // Last: it publishes every fact the stack has stored again.

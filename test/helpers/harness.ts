@@ -194,6 +194,9 @@ async function startEmbeddedOnce(extraEnv: Record<string, string>): Promise<Stac
     POSTBACK_POLL_MS: '100',
     // The suites send far more than a partner's integration would; limits have their own suite.
     RATE_LIMIT_PER_MINUTE: '10000000',
+    // The gateway believes X-Forwarded-For from 127.0.0.1 only: tests play clients behind a
+    // load balancer from there, and untrusted clients from other loopback addresses.
+    TRUSTED_PROXIES: '127.0.0.1',
     ...extraEnv,
   };
   const proc = run('start-all', 'gateway/src/start-all.js', env);
@@ -237,6 +240,7 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
     HOST: '127.0.0.1',
     OUTBOX_POLL_MS: '100',
     RATE_LIMIT_PER_MINUTE: '10000000',
+    TRUSTED_PROXIES: '127.0.0.1',
     // kyc reserves its codes in links (the tenant's one code namespace).
     LINKS_URL: `http://127.0.0.1:${subgraphPorts[0]}/graphql`,
   };

@@ -5,9 +5,9 @@ import { Budget, RateLimiter } from '../../gateway/src/limits/rate-limiter';
  * in-process limiter twice, or two gateway replicas on one Redis). Windows are calendar
  * minutes, so each scenario starts with at least two seconds of its minute left.
  */
-export async function awayFromWindowEdge(): Promise<void> {
+export async function awayFromWindowEdge(needMs = 2_000): Promise<void> {
   const left = 60_000 - (Date.now() % 60_000);
-  if (left < 2_000) await new Promise((r) => setTimeout(r, left + 50));
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
 }
 
 /** `admit` refuses an address over its failed sign-ins without touching the credential, else counts the credential. */

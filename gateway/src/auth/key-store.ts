@@ -26,6 +26,13 @@ export function parseScopes(text: string): Scope[] {
   return scopes as Scope[];
 }
 
+/**
+ * What a presented credential is: valid (its principal), `unknown` (no such key, client or
+ * token: a guess, counted against the address that sent it), or `inactive` (it exists but
+ * is revoked or expired: a customer's stale credential, not a guess).
+ */
+export type CredentialCheck = { status: 'valid'; principal: Principal } | { status: 'unknown' } | { status: 'inactive' };
+
 export interface CreatedKey {
   key: string;
   record: ApiKey;
@@ -33,7 +40,7 @@ export interface CreatedKey {
 
 /** Tenants and API keys in the gateway's own database. */
 export class KeyStore {
-  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly cache = new Map<string, { check: CredentialCheck; until: number }>();
   private readonly active = new Map<string, { ok: boolean; until: number }>();
 
   constructor(
@@ -123,19 +130,28 @@ export class KeyStore {
 
   /** The principal of a presented key, or null when it is unknown, revoked or expired. */
   async authenticate(key: string): Promise<Principal | null> {
+    const check = await this.check(key);
+    return check.status === 'valid' ? check.principal : null;
+  }
+
+  /** Whether a presented key is valid, unknown, or revoked or expired. */
+  async check(key: string): Promise<CredentialCheck> {
     const hash = hashKey(key);
     const now = Date.now();
     const cached = this.cache.get(hash);
-    if (cached && cached.until > now) return cached.principal;
+    if (cached && cached.until > now) return cached.check;
     const record = await this.ds.getRepository(ApiKey).findOneBy({ keyHash: hash });
     const valid = record && !record.revokedAt && (!record.expiresAt || record.expiresAt.getTime() > now);
-    const principal: Principal | null = valid
-      ? { tenantId: record.tenantId, scopes: record.scopes.split(' ').filter(isScope), ...(record.partnerId ? { partnerId: record.partnerId } : {}), credentialId: record.id }
-      : null;
+    const check: CredentialCheck = valid
+      ? {
+          status: 'valid',
+          principal: { tenantId: record.tenantId, scopes: record.scopes.split(' ').filter(isScope), ...(record.partnerId ? { partnerId: record.partnerId } : {}), credentialId: record.id },
+        }
+      : { status: record ? 'inactive' : 'unknown' };
     let until = now + this.cacheMs;
     if (record?.expiresAt) until = Math.min(until, record.expiresAt.getTime());
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, until });
-    return principal;
+    this.cache.set(hash, { check, until });
+    return check;
   }
 }

@@ -3,7 +3,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import { DataSource, IsNull } from 'typeorm';
 import { isScope, newId, Principal, Scope } from '../../../subgraphs/shared/src';
 import { OAuthClient } from '../db/oauth-client.entity';
-import { API_KEY_ID_PREFIX, hashKey, KeyStore } from './key-store';
+import { API_KEY_ID_PREFIX, CredentialCheck, hashKey, KeyStore } from './key-store';
 
 const ISSUER = 'referral-gateway/oauth';
 const AUDIENCE = 'referral-gateway';
@@ -76,10 +76,15 @@ export class TokenService {
   /** The client, when id and secret match and it is not revoked; null otherwise. */
   async verifyClient(id: string, secret: string): Promise<OAuthClient | null> {
     const client = await this.findClient(id);
-    if (!client || client.revokedAt) return null;
+    return client && this.secretMatches(client, secret) ? client : null;
+  }
+
+  /** Whether `secret` is the client's and the client stands (not revoked). */
+  secretMatches(client: OAuthClient, secret: string): boolean {
+    if (client.revokedAt) return false;
     const a = Buffer.from(client.secretHash, 'hex');
     const b = Buffer.from(hashKey(secret), 'hex');
-    return a.length === b.length && timingSafeEqual(a, b) ? client : null;
+    return a.length === b.length && timingSafeEqual(a, b);
   }
 
   async issue(principal: Principal, ttlSeconds = this.ttlSeconds): Promise<IssuedToken> {
@@ -98,17 +103,27 @@ export class TokenService {
 
   /** The principal of an access token, or null when it is malformed, altered, expired or its credential was revoked. */
   async authenticate(token: string): Promise<Principal | null> {
+    const check = await this.check(token);
+    return check.status === 'valid' ? check.principal : null;
+  }
+
+  /**
+   * Whether an access token is valid, `unknown` (malformed, or not signed by us: nobody
+   * issued it) or `inactive` (ours, but expired or its credential revoked).
+   */
+  async check(token: string): Promise<CredentialCheck> {
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] }));
-    } catch {
-      return null;
+    } catch (err) {
+      // jose checks the signature before the claims: an expired token is one we issued.
+      return { status: (err as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'inactive' : 'unknown' };
     }
-    if (typeof payload.tid !== 'string' || typeof payload.cid !== 'string' || !Array.isArray(payload.scp)) return null;
-    if (!(await this.keys.credentialActive(payload.cid, payload.tid))) return null;
+    if (typeof payload.tid !== 'string' || typeof payload.cid !== 'string' || !Array.isArray(payload.scp)) return { status: 'unknown' };
+    if (!(await this.keys.credentialActive(payload.cid, payload.tid))) return { status: 'inactive' };
     const principal: Principal = { tenantId: payload.tid, scopes: (payload.scp as string[]).filter(isScope), credentialId: payload.cid };
     if (typeof payload.pid === 'string') principal.partnerId = payload.pid;
-    return principal;
+    return { status: 'valid', principal };
   }
 }
 

@@ -1,9 +1,12 @@
 import express from 'express';
 import { ALL_SCOPES, isScope, logger, Principal, PRINCIPAL_HEADER, Scope } from '../../../subgraphs/shared/src';
-import { authenticate } from '../auth/authenticate';
+import { identify } from '../auth/authenticate';
 import { KeyStore } from '../auth/key-store';
 import { PrincipalSigner } from '../auth/principal-forwarding';
 import { TokenService } from '../auth/tokens';
+import { addressOf, AuthThrottle, FailureSubject } from '../limits/auth-throttle';
+import { RateLimiter } from '../limits/rate-limiter';
+import { credentialBudgets, RequestBudgets, rateLimitRefusal } from '../limits/request-cost';
 
 /** Scopes a partner token gets when the caller names none: reading its own data, editing its links and code. */
 export const DEFAULT_PARTNER_SCOPES: Scope[] = ['links:read', 'links:write', 'events:read', 'kyc:read', 'commissions:read'];
@@ -23,14 +26,35 @@ function oauthError(res: express.Response, status: number, error: string, descri
   res.status(status).set('cache-control', 'no-store').json({ error, error_description: description });
 }
 
+/** RFC 6749 has no error for throttling: 429 with Retry-After and `too_many_requests`. */
+function oauthThrottled(res: express.Response, retryAfter: number, description: string) {
+  res.set('retry-after', String(retryAfter));
+  oauthError(res, 429, 'too_many_requests', `${description}; retry after ${retryAfter} s`);
+}
+
+/** Partner-token answers use the GraphQL error shape. */
+function graphqlError(res: express.Response, status: number, code: string, message: string, extensions: Record<string, unknown> = {}) {
+  res.status(status).json({ errors: [{ message, extensions: { code, ...extensions } }] });
+}
+
 /**
  * POST /oauth/token: OAuth 2.0 client credentials (form body, or HTTP Basic client
  * authentication), as Track360 does it. POST /oauth/partner-token: a tenant credential
  * mints a short-lived token confined to one of its partners (partner portals, partner
  * subscriptions).
  */
-export function oauthRoutes(opts: { keys: KeyStore; tokens: TokenService; signer: PrincipalSigner; linksUrl: string }) {
+export function oauthRoutes(opts: {
+  keys: KeyStore;
+  tokens: TokenService;
+  signer: PrincipalSigner;
+  linksUrl: string;
+  throttle: AuthThrottle;
+  limiter: RateLimiter;
+  budgets: RequestBudgets;
+  trustedProxies: string[];
+}) {
   const log = logger('gateway.oauth');
+  const limitName = `AUTH_FAILURES_PER_MINUTE ${opts.throttle.limit}`;
   const router = express.Router();
   router.post('/oauth/token', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, string | undefined>;
@@ -49,9 +73,25 @@ export function oauthRoutes(opts: { keys: KeyStore; tokens: TokenService; signer
     if (!body.grant_type) return oauthError(res, 400, 'invalid_request', 'grant_type is required (client_credentials)');
     if (body.grant_type !== 'client_credentials') return oauthError(res, 400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
     if (!clientId || !clientSecret) return oauthError(res, 401, 'invalid_client', 'client_id and client_secret are required');
+    const client = await opts.tokens.findClient(clientId);
+    if (!client) {
+      // No such client: a guess, counted against the address (never against real clients).
+      const wait = await opts.throttle.failed(addressOf(req, opts.trustedProxies), 'oauth_token');
+      if (wait) return oauthThrottled(res, wait, `too many unknown client_ids from this address (${limitName})`);
+      return oauthError(res, 401, 'invalid_client', 'unknown client, wrong secret, or revoked');
+    }
+    // Wrong secrets count against the client_id: once locked, even the right secret is
+    // refused until the minute ends, and the secret is not even compared.
+    const subject: FailureSubject = { per: 'client_id', id: client.id };
+    const locked = await opts.throttle.lockedFor(subject, 'oauth_token');
+    if (locked) return oauthThrottled(res, locked, `too many failed attempts for this client_id (${limitName})`);
     // Many clients put the secret in Basic without URL-encoding it: a secret holding % matches as sent, too.
-    const client = (await opts.tokens.verifyClient(clientId, clientSecret)) ?? (rawSecret && rawSecret !== clientSecret ? await opts.tokens.verifyClient(clientId, rawSecret) : null);
-    if (!client) return oauthError(res, 401, 'invalid_client', 'unknown client, wrong secret, or revoked');
+    const matches = opts.tokens.secretMatches(client, clientSecret) || (!!rawSecret && rawSecret !== clientSecret && opts.tokens.secretMatches(client, rawSecret));
+    if (!matches) {
+      const wait = await opts.throttle.failed(subject, 'oauth_token');
+      if (wait) return oauthThrottled(res, wait, `too many failed attempts for this client_id (${limitName})`);
+      return oauthError(res, 401, 'invalid_client', 'unknown client, wrong secret, or revoked');
+    }
     const allowed = client.scopes.split(' ').filter(isScope);
     let scopes = allowed;
     if (body.scope) {
@@ -65,13 +105,38 @@ export function oauthRoutes(opts: { keys: KeyStore; tokens: TokenService; signer
   });
 
   router.post('/oauth/partner-token', express.json({ limit: '16kb' }), async (req, res) => {
-    let caller: Principal;
-    try {
-      caller = await authenticate(req.headers, opts.keys, opts.tokens);
-    } catch (err) {
-      return res.status(401).json({ errors: [{ message: (err as Error).message, extensions: { code: 'UNAUTHENTICATED' } }] });
+    const who = await identify(req.headers, opts.keys, opts.tokens);
+    if ('refusal' in who) {
+      const wait = who.unknown ? await opts.throttle.failed(addressOf(req, opts.trustedProxies), 'partner_token') : 0;
+      if (wait) {
+        res.set('retry-after', String(wait));
+        return graphqlError(res, 429, 'RATE_LIMITED', `too many unknown credentials from this address (${limitName}); retry after ${wait} s`, { limit: 'AUTH_FAILURES_PER_MINUTE', retryAfter: wait });
+      }
+      return graphqlError(res, 401, 'UNAUTHENTICATED', who.refusal.message);
     }
-    const fail = (status: number, code: string, message: string, param?: string) => res.status(status).json({ errors: [{ message, extensions: { code, ...(param ? { param } : {}) } }] });
+    const caller: Principal = who.principal;
+    // The requester's refused requests (403, 404) are its failures; every request also
+    // draws on the credential's request budget, like a /graphql operation. One round trip.
+    const requester: FailureSubject = { per: 'requester', id: caller.credentialId ?? caller.tenantId };
+    const guard = opts.throttle.guard(requester);
+    const units = { requests: 1, records: 0, largestBatch: 0 };
+    const hit = await opts.limiter.admit(guard.key, guard.limit, credentialBudgets(`cred:${requester.id}`, units, opts.budgets));
+    if (!hit.allowed) {
+      res.set('retry-after', String(hit.retryAfter));
+      if (hit.guarded) {
+        opts.throttle.lock(requester, 'partner_token', hit.retryAfter);
+        const message = `too many refused partner-token requests by this credential (${limitName}); retry after ${hit.retryAfter} s`;
+        return graphqlError(res, 429, 'RATE_LIMITED', message, { limit: 'AUTH_FAILURES_PER_MINUTE', retryAfter: hit.retryAfter });
+      }
+      const refusal = rateLimitRefusal(hit, units, opts.budgets);
+      return graphqlError(res, 429, 'RATE_LIMITED', refusal.message, { limit: refusal.limit, retryAfter: hit.retryAfter });
+    }
+    const fail = async (status: number, code: string, message: string, param?: string) => {
+      // Refusals of what the credential may do are its failed attempts (asking for other
+      // tenants' partners, scopes it lacks); input mistakes (400) are not.
+      if (status === 403 || status === 404) await opts.throttle.failed(requester, 'partner_token');
+      graphqlError(res, status, code, message, param ? { param } : {});
+    };
     if (caller.partnerId) return fail(403, 'FORBIDDEN', 'a partner credential cannot mint partner tokens');
     const { partnerId, scopes: askedScopes, expiresIn } = (req.body ?? {}) as { partnerId?: unknown; scopes?: unknown; expiresIn?: unknown };
     if (typeof partnerId !== 'string' || !partnerId) return fail(400, 'BAD_USER_INPUT', 'partnerId is required', 'partnerId');

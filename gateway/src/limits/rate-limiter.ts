@@ -58,6 +58,9 @@ function exhaustedBudget(budgets: Budget[], counts: number[]): number | null {
 export class MemoryRateLimiter implements RateLimiter {
   private readonly counts = new Map<string, { start: number; count: number }>();
 
+  /** `now` is injectable so tests can cross a window without waiting for it. */
+  constructor(private readonly now: () => number = Date.now) {}
+
   private entry(key: string, now: number) {
     const { start } = windowOf(now);
     let e = this.counts.get(key);
@@ -70,14 +73,14 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async hit(key: string, cost: number, limit: number): Promise<Hit> {
-    const now = Date.now();
+    const now = this.now();
     const e = this.entry(key, now);
     e.count += cost;
     return { allowed: e.count <= limit, retryAfter: windowOf(now).retryAfter, remaining: Math.max(0, limit - e.count) };
   }
 
   async admit(guardKey: string, guardLimit: number, budgets: Budget[]): Promise<Admission> {
-    const now = Date.now();
+    const now = this.now();
     const { retryAfter } = windowOf(now);
     const guard = this.entry(guardKey, now);
     if (guard.count >= guardLimit) return { guarded: true, allowed: false, exhausted: null, retryAfter, remaining: budgets.map(() => 0) };
@@ -156,9 +159,9 @@ export class RedisRateLimiter implements RateLimiter {
 }
 
 /**
- * Addresses this replica has seen go over their failed sign-ins, until their window ends:
- * refused without a credential lookup or a Redis round trip. Bounded: past `max`
- * addresses it starts again (the shared counters still block them).
+ * Subjects (addresses, client_ids, requesters) this replica has seen go over their failed
+ * sign-ins, until their window ends: refused without a Redis round trip. Bounded: past
+ * `max` subjects it starts again (the shared counters still block them).
  */
 export class BlockedAddresses {
   private readonly until = new Map<string, number>();

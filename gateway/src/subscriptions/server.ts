@@ -6,6 +6,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { logger, Principal } from '../../../subgraphs/shared/src';
+import { CredentialCheck } from '../auth/key-store';
 import { GatewayContext, PrincipalSigner } from '../auth/principal-forwarding';
 import { DocumentLimits, documentLimitErrors } from '../limits/document-limits';
 import { SubscriptionPlanner } from './planner';
@@ -50,7 +51,9 @@ function credentialOf(params: Record<string, unknown> | undefined, upgrade: http
  */
 export function serveSubscriptions(opts: {
   httpServer: http.Server;
-  authenticate: (credential: string) => Promise<Principal | null>;
+  checkCredential: (credential: string) => Promise<CredentialCheck>;
+  /** Counts a credential that does not exist against the upgrade's address: seconds to wait when over the limit, else 0. */
+  unknownCredential: (request: http.IncomingMessage) => Promise<number>;
   signer: PrincipalSigner;
   planner: SubscriptionPlanner;
   dataSources: Record<string, GraphQLDataSource<GatewayContext>>;
@@ -74,11 +77,16 @@ export function serveSubscriptions(opts: {
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         const credential = credentialOf(ctx.connectionParams, ctx.extra.request);
-        const principal = credential ? await opts.authenticate(credential) : null;
-        if (!principal) {
-          socket.close(4401, credential ? 'Unauthorized: the API key is unknown, revoked or expired' : 'Unauthorized: send connectionParams { apiKey } or { authorization: "Bearer <key>" }');
+        const check = credential ? await opts.checkCredential(credential) : null;
+        if (check?.status !== 'valid') {
+          // Guessed credentials from an address over AUTH_FAILURES_PER_MINUTE: 4429, the
+          // WebSocket form of HTTP 429 (close reasons are short; the wait is in seconds).
+          const wait = check?.status === 'unknown' ? await opts.unknownCredential(ctx.extra.request) : 0;
+          if (wait) socket.close(4429, `Too many failed authentication attempts from this address; retry after ${wait} s`);
+          else socket.close(4401, credential ? 'Unauthorized: the API key is unknown, revoked or expired' : 'Unauthorized: send connectionParams { apiKey } or { authorization: "Bearer <key>" }');
           return false;
         }
+        const { principal } = check;
         // Each subscription's own scope is checked by the subgraph that owns its field.
         if (!LIVE_SCOPES.some((scope) => principal.scopes.includes(scope))) {
           socket.close(4403, `Forbidden: live streams need the scope ${LIVE_SCOPES.join(' or ')}`);

@@ -1,5 +1,4 @@
-import proxyaddr from 'proxy-addr';
-import { CommonSubgraphConfig, EnvReader, readCommonSubgraphConfig, readSharedSecrets, SharedSecrets } from '../../shared/src';
+import { CommonSubgraphConfig, EnvReader, readCommonSubgraphConfig, readSharedSecrets, readTrustedProxies, SharedSecrets } from '../../shared/src';
 
 export interface LinksConfig extends CommonSubgraphConfig, SharedSecrets {
   port: number;
@@ -14,16 +13,7 @@ export interface LinksConfig extends CommonSubgraphConfig, SharedSecrets {
 export function readLinksConfig(env: EnvReader, options = { standalone: true }): LinksConfig {
   const publicUrl = env.url('PUBLIC_URL', ['http:', 'https:'], 'http://localhost:4000') ?? 'http://localhost:4000';
   const domain = env.url('DEFAULT_LINK_DOMAIN', ['http:', 'https:'], 'https://www.example.com') ?? 'https://www.example.com';
-  const trustedProxies = env
-    .string('TRUSTED_PROXIES', 'loopback')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  try {
-    proxyaddr.compile(trustedProxies);
-  } catch (err) {
-    env.problems.push(`TRUSTED_PROXIES must be IPs, CIDRs or loopback/linklocal/uniquelocal, comma-separated: ${(err as Error).message}`);
-  }
+  const trustedProxies = readTrustedProxies(env, 'loopback');
   return Object.freeze({
     ...readCommonSubgraphConfig(env, options),
     ...readSharedSecrets(env, options),

@@ -29,3 +29,4 @@ export * from './id-arguments';
 export * from './codes';
 export * from './body-limits';
 export * from './read-model-order';
+export * from './client-ip';

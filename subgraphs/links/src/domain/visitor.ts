@@ -1,7 +1,4 @@
-import { isIP } from 'node:net';
-import type { IncomingMessage } from 'node:http';
 import type * as GeoipLite from 'geoip-lite';
-import proxyaddr from 'proxy-addr';
 import UAParser from 'ua-parser-js';
 import { isbot } from 'isbot';
 
@@ -19,41 +16,8 @@ export interface Visitor {
   isBot: boolean;
 }
 
-const compiledTrust = new WeakMap<string[], ReturnType<typeof proxyaddr.compile>>();
-
-/** `::ffff:1.2.3.4` is how a dual-stack socket reports an IPv4 client; store the IPv4. */
-function unmapIPv4(ip: string): string {
-  const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  return m ? m[1] : ip;
-}
-
-/**
- * The client's IP. X-Forwarded-For is anyone's to write, so it is believed only hop by
- * hop through trusted proxies: the answer is the right-most address that is not a
- * trusted proxy (proxy-addr). `trustedProxies` holds IPs, CIDRs or 'loopback',
- * 'linklocal', 'uniquelocal'; an invalid entry throws (a configuration error).
- */
-export function clientIp(
-  remoteAddress: string | undefined,
-  forwardedFor: string | undefined,
-  trustedProxies: string[],
-): string | null {
-  // No socket address (the connection is already gone): nothing vouches for the header.
-  if (!remoteAddress) return null;
-  let trust = compiledTrust.get(trustedProxies);
-  if (!trust) {
-    trust = proxyaddr.compile(trustedProxies);
-    compiledTrust.set(trustedProxies, trust);
-  }
-  const req = {
-    socket: { remoteAddress },
-    connection: { remoteAddress },
-    headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
-  };
-  const ip = unmapIPv4(proxyaddr(req as unknown as IncomingMessage, trust).trim());
-  // A trusted proxy that forwarded `unknown` or a port-suffixed entry gives no usable IP.
-  return isIP(ip) ? ip : null;
-}
+// Also the gateway's: both take the client's address through TRUSTED_PROXIES.
+export { clientIp } from '../../../shared/src/client-ip';
 
 /**
  * Services that fetch a link to draw a preview when it is pasted into a chat or a post.
