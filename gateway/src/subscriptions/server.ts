@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { logger, Principal } from '../../../subgraphs/shared/src';
 import { GatewayContext, PrincipalSigner } from '../auth/principal-forwarding';
 import { DocumentLimits, documentLimitErrors, sourceNestingError } from '../limits/document-limits';
+import { unresolvedOperation } from '../operation-checks';
 import { SubscriptionPlanner } from './planner';
 import { UpstreamSubscriptions } from './upstream';
 
@@ -122,7 +123,8 @@ export function serveSubscriptions(opts: {
         const overLimits = documentLimitErrors(document, payload.variables, opts.limits.document);
         if (overLimits.length) return overLimits;
         const op = getOperationAST(document, payload.operationName);
-        if (!op || op.operation !== 'subscription') return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations with HTTP POST')];
+        if (!op) return [new GraphQLError(unresolvedOperation(document, payload.operationName), { extensions: { code: 'BAD_REQUEST' } })];
+        if (op.operation !== 'subscription') return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations with HTTP POST')];
         try {
           opts.checkInputs?.(opts.planner.apiGraphQLSchema, document, op, payload.variables ?? {});
         } catch (err) {
