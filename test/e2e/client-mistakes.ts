@@ -42,6 +42,15 @@ export function defineClientMistakeTests(stack: () => Stack): void {
       const batch = await post(stack(), [{ query: 'query A { partners(first: 1) { totalCount } }', operationName: 'B' }, { query: '{ partners(first: 1) { totalCount } }' }]);
       expect(batch.json[0].errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
       expect(typeof batch.json[1].data.partners.totalCount).toBe('number');
+      // Over WebSocket the same answer.
+      const { client } = wsClient(stack().gatewayUrl, { apiKey: stack().apiKey });
+      try {
+        const sub = collect(client, 'subscription Live { conversionRecorded { id } }', {}, undefined, 'Nope');
+        const error = await waitFor('the refusal', async () => (sub.isDone() ? (sub.error() as { message: string; extensions: unknown }[]) : undefined), [], 10_000);
+        expect(error[0]).toMatchObject({ message: 'the document has no operation named "Nope"; operationName must be one of: Live', extensions: { code: 'BAD_REQUEST' } });
+      } finally {
+        await client.dispose();
+      }
     });
 
     it('a subscription sent as a plain POST is 400 saying to use WebSocket (graphql-ws)', async () => {
