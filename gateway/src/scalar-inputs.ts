@@ -28,6 +28,11 @@ import { DateScalar, DateTimeScalar, DecimalScalar } from '../../subgraphs/share
  * reaches a custom scalar, inline or through a variable, is parsed with the scalar's own
  * implementation before anything is fetched, and a bad one is BAD_USER_INPUT with the
  * scalar's message and `param` naming where it is (`input.amount`, `records.2.transactionDate`).
+ *
+ * The same walk refuses the NUL character (U+0000) in every string value of every argument
+ * (String, ID and the custom scalars alike): PostgreSQL cannot store it in text, so an id,
+ * a filter, a name or an idempotency key holding it failed deep in a subgraph as HTTP 500.
+ * This is the one place every input passes, over HTTP and WebSocket (`inputErrors`).
  */
 export const SHARED_SCALARS: readonly GraphQLScalarType[] = [DecimalScalar, DateTimeScalar, DateScalar];
 
@@ -38,33 +43,43 @@ interface Site {
   value: ValueNode;
 }
 
-export function scalarInputsPlugin(scalars: readonly GraphQLScalarType[] = SHARED_SCALARS): ApolloServerPlugin {
+const NUL = '\u0000';
+
+/** Checks the argument values of operations against the scalars; sites are cached per parsed operation. */
+export function inputChecker(scalars: readonly GraphQLScalarType[] = SHARED_SCALARS) {
   const byName = new Map(scalars.map((s) => [s.name, s]));
   // Parsed documents are cached by Apollo, so the same operation node comes back: walk it once.
   const sitesBySchema = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, Site[]>>();
+  /** Throws the first bad value as BAD_USER_INPUT (HTTP 400) naming its place. */
+  return (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): void => {
+    let cache = sitesBySchema.get(schema);
+    if (!cache) sitesBySchema.set(schema, (cache = new WeakMap()));
+    let sites = cache.get(operation);
+    if (!sites) cache.set(operation, (sites = findSites(schema, document, operation)));
+    if (!sites.length) return;
+    const checker = new Checker(byName, operation, variables);
+    for (const site of sites) checker.literal(site.value, site.type, [site.param]);
+  };
+}
+
+export function scalarInputsPlugin(scalars: readonly GraphQLScalarType[] = SHARED_SCALARS): ApolloServerPlugin {
+  const check = inputChecker(scalars);
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
-          if (!operation) return;
-          let cache = sitesBySchema.get(schema);
-          if (!cache) sitesBySchema.set(schema, (cache = new WeakMap()));
-          let sites = cache.get(operation);
-          if (!sites) cache.set(operation, (sites = findSites(schema, document, operation, byName)));
-          if (!sites.length) return;
-          const checker = new Checker(byName, operation, request.variables ?? {});
-          for (const site of sites) checker.literal(site.value, site.type, [site.param]);
+          if (operation) check(schema, document, operation, request.variables ?? {});
         },
       };
     },
   };
 }
 
-/** Arguments (of fields in the operation and the fragments it uses) whose type can hold one of the scalars. */
-function findSites(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, scalars: Map<string, GraphQLScalarType>): Site[] {
+/** Arguments (of fields in the operation and the fragments it uses) whose type can hold a scalar (a string). */
+function findSites(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Site[] {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const holds = scalarHolder(scalars);
+  const holds = scalarHolder();
   const sites: Site[] = [];
   const seen = new Set<string>();
   const queue: (OperationDefinitionNode | FragmentDefinitionNode)[] = [operation];
@@ -90,15 +105,15 @@ function findSites(schema: GraphQLSchema, document: DocumentNode, operation: Ope
   return sites;
 }
 
-/** Whether a value of the type can contain one of the scalars (through lists and input objects). */
-function scalarHolder(scalars: Map<string, GraphQLScalarType>): (type: GraphQLInputType) => boolean {
+/** Whether a value of the type can contain a scalar (through lists and input objects); enums cannot hold a NUL. */
+function scalarHolder(): (type: GraphQLInputType) => boolean {
   const memo = new Map<GraphQLNamedType, boolean>();
   const holds = (type: GraphQLInputType): boolean => {
     const named = getNamedType(type);
     const known = memo.get(named);
     if (known !== undefined) return known;
     if (isScalarType(named)) {
-      memo.set(named, scalars.has(named.name));
+      memo.set(named, true);
     } else if (isInputObjectType(named)) {
       memo.set(named, false); // a cycle through this type adds nothing new
       memo.set(named, Object.values(named.getFields()).some((f) => holds(f.type)));
@@ -145,6 +160,7 @@ class Checker {
       }
       return;
     }
+    if (node.kind === Kind.STRING && node.value.includes(NUL)) throw nulCharacter(path);
     const scalar = isScalarType(type) ? this.scalars.get(type.name) : undefined;
     if (!scalar) return;
     try {
@@ -170,6 +186,7 @@ class Checker {
       }
       return;
     }
+    if (typeof value === 'string' && value.includes(NUL)) throw nulCharacter(path);
     const scalar = isScalarType(type) ? this.scalars.get(type.name) : undefined;
     if (!scalar) return;
     try {
@@ -184,4 +201,11 @@ function invalidValue(scalar: GraphQLScalarType, err: unknown, path: (string | n
   // The shared scalars throw GraphQLErrors saying what is allowed; anything else is not for the caller's eyes.
   const message = err instanceof GraphQLError ? err.message : `${scalar.name} cannot represent this value`;
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', param: path.join('.'), http: { status: 400 } } });
+}
+
+function nulCharacter(path: (string | number)[]): GraphQLError {
+  const param = path.join('.');
+  return new GraphQLError(`${param} must not contain the NUL character (U+0000); any other Unicode text is allowed`, {
+    extensions: { code: 'BAD_USER_INPUT', param, http: { status: 400 } },
+  });
 }

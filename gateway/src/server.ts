@@ -37,9 +37,10 @@ import { serveSubscriptions } from './subscriptions/server';
 import { UpstreamSubscriptions } from './subscriptions/upstream';
 import { clickRedirectProxy } from './http/redirect-proxy';
 import { corsMiddleware } from './http/cors';
-import { scalarInputsPlugin } from './scalar-inputs';
+import { inputChecker, scalarInputsPlugin } from './scalar-inputs';
+import { operationChecksPlugin } from './operation-checks';
 import { subgraphFetcher } from './http/subgraph-fetcher';
-import { DocumentLimits, documentLimitsPlugin } from './limits/document-limits';
+import { DocumentLimits, documentLimitsPlugin, sourceNestingError } from './limits/document-limits';
 import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
 import { addressOf, AuthThrottle, NO_GUARD } from './limits/auth-throttle';
 import { credentialBudgets, RequestBudgets, rateLimitRefusal, requestUnits, unfitRequest } from './limits/request-cost';
@@ -103,7 +104,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     // Signals are ours (runMain): Apollo must not stop itself or re-raise SIGTERM.
     stopOnTerminationSignals: false,
     formatError: formatError('gateway'),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), documentLimitsPlugin(documentLimits), scalarInputsPlugin(), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationChecksPlugin(), documentLimitsPlugin(documentLimits), scalarInputsPlugin(), ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
   });
   try {
     await apollo.start();
@@ -125,6 +126,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     subgraphUrls: config.subgraphUrls,
     upstream: new UpstreamSubscriptions(config.principalSecrets[0]),
     limits: { perConnection: config.wsMaxSubscriptionsPerConnection, perTenantConnections: config.wsMaxConnectionsPerTenant, document: documentLimits },
+    checkInputs: inputChecker(),
   });
 
   app.get('/healthz', (_req, res) => {
@@ -160,6 +162,15 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
       if (Array.isArray(req.body) && req.body.length > config.maxBatchSize) {
         res.status(400).json({ errors: [{ message: `a batch may hold at most ${config.maxBatchSize} operations (MAX_BATCH_SIZE); got ${req.body.length}`, extensions: { code: 'BAD_REQUEST', limit: 'MAX_BATCH_SIZE' } }] });
         return;
+      }
+      // Before Apollo parses (recursively) and before credentials are checked: a cheap loop.
+      const sources = [req.query?.query, ...(Array.isArray(req.body) ? req.body : [req.body]).map((op) => (op as { query?: unknown } | undefined)?.query)];
+      for (const source of sources) {
+        const tooDeep = typeof source === 'string' ? sourceNestingError(source) : null;
+        if (tooDeep) {
+          res.status(400).json({ errors: [{ message: tooDeep.message, extensions: tooDeep.extensions }] });
+          return;
+        }
       }
       next();
     },
@@ -197,6 +208,14 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     } else if (err.type === 'entity.parse.failed') {
       res.status(400).json({ errors: [{ message: 'the request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
     } else next(err);
+  });
+  // Anything else that escaped a route is answered as JSON without internals, never Express's HTML page.
+  app.use((err: Error & { status?: number }, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) log.error({ err: err.message, path: req.path }, 'unhandled error in an HTTP route');
+    const message = status === 500 ? 'internal server error' : 'the request is malformed';
+    if (req.path.startsWith('/oauth/')) res.status(status).set('cache-control', 'no-store').json({ error: status === 500 ? 'server_error' : 'invalid_request', error_description: message });
+    else res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   });
 
   let port: number;

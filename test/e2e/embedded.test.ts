@@ -32,6 +32,8 @@ import { defineInputValueTests } from './input-values';
 import { defineBadInputTests } from './bad-input';
 import { defineValidationTests } from './validation';
 import { defineAuthThrottlingTests } from './auth-throttling';
+import { defineClientMistakeTests } from './client-mistakes';
+import { defineResumingClientTests } from './resuming-clients';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
   let stack: Stack;
@@ -67,10 +69,13 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineInputValueTests(() => stack);
   defineValidationTests(() => stack);
   defineBadInputTests(() => stack);
+  defineClientMistakeTests(() => stack);
   defineCpaCorrectionTests(() => stack);
   defineAuthThrottlingTests(() => stack);
   // After the parts with EUR payments: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
   defineFxCpaTests(() => stack);
+  // Restarts the gateway (npm start: the whole process) while live clients follow the stream.
+  defineResumingClientTests(() => stack);
   // Last: it publishes every fact the stack has stored again.
   defineExactlyOnceAllFactsTests(() => stack);
 });

@@ -29,6 +29,8 @@ import { defineInputValueTests } from './input-values';
 import { defineBadInputTests } from './bad-input';
 import { defineValidationTests } from './validation';
 import { defineAuthThrottlingTests } from './auth-throttling';
+import { defineClientMistakeTests } from './client-mistakes';
+import { defineResumingClientTests } from './resuming-clients';
 import Redis from 'ioredis';
 
 
@@ -70,10 +72,13 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineInputValueTests(() => stack);
   defineValidationTests(() => stack);
   defineBadInputTests(() => stack);
+  defineClientMistakeTests(() => stack);
   defineCpaCorrectionTests(() => stack);
   defineAuthThrottlingTests(() => stack);
   // After the parts with EUR payments: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.
   defineFxCpaTests(() => stack);
+  // Kills the gateway (-9) and starts it again while live clients follow the stream.
+  defineResumingClientTests(() => stack);
   // Last: it publishes every fact the stack has stored again.
   defineExactlyOnceAllFactsTests(() => stack);
 

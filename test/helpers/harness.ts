@@ -116,6 +116,11 @@ export interface Stack {
   env?: Record<string, string>;
   /** The secret the gateway signs principals with (to play a gateway, or an attacker who has one header). */
   principalSecret: string;
+  /**
+   * Stops the gateway process and starts it again on the same port; resolves once it is ready.
+   * npm start is one process, so there the subgraphs restart with it (same ports and data).
+   */
+  restartGateway: () => Promise<void>;
 }
 
 export function gqlClient(url: string, defaultKey: string) {
@@ -200,6 +205,7 @@ async function startEmbeddedOnce(extraEnv: Record<string, string>): Promise<Stac
     ...extraEnv,
   };
   const proc = run('start-all', 'gateway/src/start-all.js', env);
+  const procs = [proc];
   const gatewayUrl = await waitFor('the start banner', async () => /GraphQL endpoint: (\S+)/.exec(proc.output())?.[1], [proc]);
   const origin = new URL(gatewayUrl).origin;
   await waitFor('gateway /readyz', () => ready(`${origin}/readyz`), [proc]);
@@ -212,15 +218,20 @@ async function startEmbeddedOnce(extraEnv: Record<string, string>): Promise<Stac
     subgraphUrls: Object.fromEntries(names.map((n) => [n, `http://127.0.0.1:${ports[`${n.toUpperCase()}_PORT`]}/graphql`])),
     apiKey,
     tenantId,
-    procs: [proc],
+    procs,
     dataDir,
     principalSecret,
     admin: adminRunner(adminEnv),
     gql: gqlClient(gatewayUrl, apiKey),
     stop: async () => {
-      const codes = await stopAll([proc]);
+      const codes = await stopAll(procs);
       fs.rmSync(dataDir, { recursive: true, force: true });
       return codes;
+    },
+    restartGateway: async () => {
+      await stopAll(procs);
+      procs[0] = run('start-all', 'gateway/src/start-all.js', env);
+      await waitFor('gateway /readyz after a restart', () => ready(`${origin}/readyz`), procs);
     },
   };
 }
@@ -251,15 +262,15 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
     for (const n of names) procs.push(run(n, `subgraphs/${n}/src/index.js`, { ...common, [`${n.toUpperCase()}_PORT`]: String(ports[n]) }));
     const subgraphUrls = Object.fromEntries(names.map((n) => [n, `http://127.0.0.1:${ports[n]}/graphql`]));
     for (const n of names) await waitFor(`${n} /readyz`, () => ready(`http://127.0.0.1:${ports[n]}/readyz`), procs);
-    const gateway = run('gateway', 'gateway/src/index.js', {
+    const gatewayEnv = {
       ...common,
       PORT: String(gatewayPort),
       LINKS_URL: subgraphUrls.links,
       EVENTS_URL: subgraphUrls.events,
       KYC_URL: subgraphUrls.kyc,
       COMMISSIONS_URL: subgraphUrls.commissions,
-    });
-    procs.push(gateway);
+    };
+    procs.push(run('gateway', 'gateway/src/index.js', gatewayEnv));
     const origin = `http://127.0.0.1:${gatewayPort}`;
     await waitFor('gateway /readyz', () => ready(`${origin}/readyz`), procs);
     const admin = adminRunner({ DATABASE_URL: opts.databaseUrl });
@@ -278,6 +289,14 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
       stop: () => stopAll([...procs].reverse()),
       env: common,
       principalSecret: secret,
+      restartGateway: async () => {
+        // The gateway keeps no state: killed outright, as a crash would.
+        const i = procs.findIndex((p) => p.name === 'gateway');
+        procs[i].child.kill('SIGKILL');
+        await procs[i].exited;
+        procs[i] = run('gateway', 'gateway/src/index.js', gatewayEnv);
+        await waitFor('gateway /readyz after a restart', () => ready(`${origin}/readyz`), procs);
+      },
     };
   } catch (err) {
     await stopAll(procs);

@@ -23,12 +23,12 @@ export function wsClient(gatewayUrl: string, connectionParams: Record<string, un
   return { client, closed };
 }
 
-export function collect(client: Client, query: string, variables: Record<string, unknown> = {}, extensions?: Record<string, unknown>) {
+export function collect(client: Client, query: string, variables: Record<string, unknown> = {}, extensions?: Record<string, unknown>, operationName?: string) {
   const messages: Received[] = [];
   let done = false;
   let error: unknown = null;
   const unsubscribe = client.subscribe(
-    { query, variables, ...(extensions ? { extensions } : {}) },
+    { query, variables, ...(extensions ? { extensions } : {}), ...(operationName ? { operationName } : {}) },
     {
       next: (m) => messages.push(m as Received),
       error: (e) => {

@@ -21,6 +21,23 @@ function formDecode(text: string): string {
   }
 }
 
+const BASIC_RULE = 'the Authorization header must be "Basic " and the base64 of client_id:client_secret (RFC 7617; each URL-encoded, RFC 6749 2.3.1)';
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** The "id:secret" of a Basic header; null when it is not base64 of UTF-8 text with a colon. */
+function decodeBasic(encoded: string): string | null {
+  const text = encoded.trim();
+  if (!text || !/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 === 1) return null;
+  const bytes = Buffer.from(text, 'base64');
+  let decoded: string;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+  return decoded.includes(':') ? decoded : null;
+}
+
 function oauthError(res: express.Response, status: number, error: string, description: string) {
   if (status === 401) res.set('www-authenticate', 'Basic realm="referral-gateway"');
   res.status(status).set('cache-control', 'no-store').json({ error, error_description: description });
@@ -61,14 +78,19 @@ export function oauthRoutes(opts: {
     let clientId = body.client_id;
     let clientSecret = body.client_secret;
     let rawSecret: string | undefined;
-    const basic = /^Basic\s+(.+)$/i.exec(req.header('authorization') ?? '');
+    const basic = /^Basic(?:\s+(.*))?$/i.exec(req.header('authorization') ?? '');
     if (basic) {
+      const decoded = decodeBasic(basic[1] ?? '');
+      if (decoded === null) return oauthError(res, 400, 'invalid_request', BASIC_RULE);
       // RFC 7617: the user-id ends at the first colon; the password may hold more.
-      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      clientId = formDecode(colon < 0 ? decoded : decoded.slice(0, colon));
-      rawSecret = colon < 0 ? '' : decoded.slice(colon + 1);
+      clientId = formDecode(decoded.slice(0, colon));
+      rawSecret = decoded.slice(colon + 1);
       clientSecret = formDecode(rawSecret);
+    }
+    // No stored id or secret holds a control character; PostgreSQL cannot even look up a NUL.
+    if ([clientId, clientSecret].some((v) => v !== undefined && CONTROL.test(v))) {
+      return oauthError(res, 400, 'invalid_request', 'client_id and client_secret must not contain control characters (U+0000-U+001F, U+007F)');
     }
     if (!body.grant_type) return oauthError(res, 400, 'invalid_request', 'grant_type is required (client_credentials)');
     if (body.grant_type !== 'client_credentials') return oauthError(res, 400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
@@ -140,6 +162,7 @@ export function oauthRoutes(opts: {
     if (caller.partnerId) return fail(403, 'FORBIDDEN', 'a partner credential cannot mint partner tokens');
     const { partnerId, scopes: askedScopes, expiresIn } = (req.body ?? {}) as { partnerId?: unknown; scopes?: unknown; expiresIn?: unknown };
     if (typeof partnerId !== 'string' || !partnerId) return fail(400, 'BAD_USER_INPUT', 'partnerId is required', 'partnerId');
+    if (CONTROL.test(partnerId)) return fail(400, 'BAD_USER_INPUT', 'partnerId must not contain control characters (U+0000-U+001F, U+007F)', 'partnerId');
     const ttl = expiresIn === undefined ? 900 : Number(expiresIn);
     if (!Number.isInteger(ttl) || ttl < 60 || ttl > MAX_PARTNER_TOKEN_SECONDS) return fail(400, 'BAD_USER_INPUT', `expiresIn must be 60-${MAX_PARTNER_TOKEN_SECONDS} seconds`, 'expiresIn');
     const asked = askedScopes === undefined ? DEFAULT_PARTNER_SCOPES.filter((s) => caller.scopes.includes(s)) : askedScopes;

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { DocumentNode, FieldNode, GraphQLError, Kind, SelectionNode, SelectionSetNode } from 'graphql';
+import { DocumentNode, FieldNode, GraphQLError, Kind, Lexer, SelectionNode, SelectionSetNode, Source, TokenKind } from 'graphql';
 
 export interface DocumentLimits {
   maxDepth: number;
@@ -44,6 +44,35 @@ const ZERO: SetMeasure = { depth: 0, cost: 0, aliases: 0, fields: 0, nesting: 0,
  * planner overflows its stack at about a thousand.
  */
 export const MAX_NESTING = 200;
+
+/**
+ * graphql-js parses recursively, once per nested `{`, `[` or `(`: a document nested a few
+ * thousand deep overflowed the parser's stack and was answered "Maximum call stack size
+ * exceeded". The nesting is counted first with the lexer, a loop; twice MAX_NESTING leaves
+ * room for argument values inside the deepest selection MAX_NESTING allows.
+ */
+export const MAX_SOURCE_NESTING = 2 * MAX_NESTING;
+
+/** A document nested deeper than MAX_SOURCE_NESTING, refused before it is parsed; null otherwise (syntax errors are the parser's to report). */
+export function sourceNestingError(source: string): GraphQLError | null {
+  const lexer = new Lexer(new Source(source));
+  let depth = 0;
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (token.kind === TokenKind.BRACE_L || token.kind === TokenKind.BRACKET_L || token.kind === TokenKind.PAREN_L) depth++;
+      else if (token.kind === TokenKind.BRACE_R || token.kind === TokenKind.BRACKET_R || token.kind === TokenKind.PAREN_R) depth--;
+      if (depth > MAX_SOURCE_NESTING) {
+        return limitError(
+          `the document nests braces, brackets and parentheses more than ${MAX_SOURCE_NESTING} levels deep; at most ${MAX_SOURCE_NESTING} are allowed (selections at most ${MAX_NESTING}, MAX_NESTING)`,
+          'MAX_NESTING',
+        );
+      }
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
 
 /**
  * Depth, cost, aliases and expanded size of a document; `first` given as a variable is read

@@ -1,14 +1,15 @@
 import http from 'node:http';
 import { buildOperationContext, executeQueryPlan, GraphQLDataSource, ServiceMap } from '@apollo/gateway';
 import { FetchNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
-import { ExecutionArgs, ExecutionResult, getOperationAST, GraphQLError, parse, print, validate } from 'graphql';
+import { DocumentNode, ExecutionArgs, ExecutionResult, getOperationAST, GraphQLError, GraphQLSchema, OperationDefinitionNode, parse, print, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { logger, Principal } from '../../../subgraphs/shared/src';
 import { CredentialCheck } from '../auth/key-store';
 import { GatewayContext, PrincipalSigner } from '../auth/principal-forwarding';
-import { DocumentLimits, documentLimitErrors } from '../limits/document-limits';
+import { DocumentLimits, documentLimitErrors, sourceNestingError } from '../limits/document-limits';
+import { unresolvedOperation } from '../operation-checks';
 import { SubscriptionPlanner } from './planner';
 import { UpstreamSubscriptions } from './upstream';
 
@@ -60,6 +61,8 @@ export function serveSubscriptions(opts: {
   subgraphUrls: Record<string, string>;
   upstream: UpstreamSubscriptions;
   limits: SubscriptionLimits;
+  /** The HTTP endpoint's argument checks (custom scalars, no NUL character); throws BAD_USER_INPUT. */
+  checkInputs?: (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) => void;
 }) {
   const log = logger('gateway.subscriptions');
   const restResults = new RestResults();
@@ -113,18 +116,30 @@ export function serveSubscriptions(opts: {
         if (s.active >= opts.limits.perConnection) {
           return [new GraphQLError(`at most ${opts.limits.perConnection} active subscriptions per connection`, { extensions: { code: 'RATE_LIMITED' } })];
         }
+        const tooDeep = sourceNestingError(payload.query);
+        if (tooDeep) return [tooDeep];
         let document;
         try {
           document = parse(payload.query);
         } catch (err) {
-          return [err as GraphQLError];
+          // `http` is the status for HTTP answers; a WebSocket message has none.
+          const { http: _status, ...extensions } = (err as GraphQLError).extensions ?? {};
+          return [new GraphQLError((err as GraphQLError).message, { extensions })];
         }
         const errors = validate(opts.planner.apiGraphQLSchema, document);
         if (errors.length) return errors;
         const overLimits = documentLimitErrors(document, payload.variables, opts.limits.document);
         if (overLimits.length) return overLimits;
         const op = getOperationAST(document, payload.operationName);
-        if (!op || op.operation !== 'subscription') return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations with HTTP POST')];
+        if (!op) return [new GraphQLError(unresolvedOperation(document, payload.operationName), { extensions: { code: 'BAD_REQUEST' } })];
+        if (op.operation !== 'subscription') return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations with HTTP POST')];
+        try {
+          opts.checkInputs?.(opts.planner.apiGraphQLSchema, document, op, payload.variables ?? {});
+        } catch (err) {
+          // `http` is the status for HTTP answers; a WebSocket message has none.
+          const { http: _status, ...extensions } = (err as GraphQLError).extensions ?? {};
+          return [new GraphQLError((err as GraphQLError).message, { extensions })];
+        }
         const principal = s.principal!;
         s.active++;
         const contextValue: GatewayContext & { connection: ConnectionState } = { principal, principalToken: () => opts.signer.token(principal), connection: s };

@@ -255,7 +255,15 @@ export class ReferralCodeResolver {
     return id ? { id } : null;
   }
 
-  @Query(() => ReferralCodeValidation, { description: 'An unknown or deactivated code is { isValid: false, userId: null, amount: null }, not an error' })
+  /**
+   * A partner checks codes at signup, its own and others' alike, so any code answers valid or
+   * not; the owner and bonus are the owner's business: shown for the partner's own codes only,
+   * as referralCode(code) shows those only.
+   */
+  @Query(() => ReferralCodeValidation, {
+    description:
+      "An unknown or deactivated code is { isValid: false, userId: null, amount: null }, not an error. A partner credential may validate any of the tenant's codes, but userId and amount are null unless the code is its own (userId its externalId)",
+  })
   async validateReferralCode(@Arg('code') codeText: string, @Ctx() ctx: KycContext): Promise<ReferralCodeValidation> {
     requireScope(ctx, 'kyc:read');
     if (codeText.length > 64) throw badInput(KYC_CODE_RULE, 'code', 'referral_code_invalid');
@@ -263,6 +271,7 @@ export class ReferralCodeResolver {
       ? await ctx.dataSource.getRepository(ReferralCode).findOneBy({ tenantId: ctx.principal.tenantId, codeKey: kycCodeKey(codeText), active: true })
       : null;
     if (!code) return { isValid: false, userId: null, amount: null };
+    if (!(await ownsCode(ctx, code))) return { isValid: true, userId: null, amount: null };
     return { isValid: true, userId: code.userId, amount: code.bonus() };
   }
 }
