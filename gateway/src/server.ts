@@ -14,7 +14,7 @@ import {
   listen,
   logger,
   openDataSource,
-  readinessReport,
+  readinessHandler,
   RunningService,
   signingKey,
   SubgraphDataSource,
@@ -41,6 +41,9 @@ import { scalarInputsPlugin } from './scalar-inputs';
 import { subgraphFetcher } from './http/subgraph-fetcher';
 import { DocumentLimits, documentLimitsPlugin } from './limits/document-limits';
 import { BlockedAddresses, MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
+import { FallbackRateLimiter } from './limits/fallback-limiter';
+import { relaxServiceBoundaries } from './degrade/nullable-boundaries';
+import { FAIL_FAST_REDIS } from '../../subgraphs/shared/src/degraded';
 import { credentialBudgets, RequestBudgets, rateLimitRefusal, requestUnits, unfitRequest } from './limits/request-cost';
 import { GraphQLError } from 'graphql';
 
@@ -66,7 +69,8 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   configureLogger(config.logLevel);
   const log = logger('gateway');
   if (!config.principalSecrets.length) throw new Error('gateway: PRINCIPAL_SECRET is required');
-  const supergraphSdl = readSupergraph(config.supergraphPath);
+  // Served with the fields a down subgraph would answer nullable (degrade/nullable-boundaries.ts).
+  const supergraphSdl = relaxServiceBoundaries(readSupergraph(config.supergraphPath)).sdl;
   const { dataSource } = await openGatewayDatabase(config);
   const keys = new KeyStore(dataSource, config.credentialCacheMs);
   const tokens = new TokenService(
@@ -75,8 +79,9 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     config.tokenSecret ?? createHash('sha256').update(`oauth-tokens:${config.principalSecrets[0]}`).digest('hex'),
     config.tokenTtlSeconds,
   );
-  // Redis is a store of the gateway's too (live fan-out, shared limits): readiness includes it.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
+  // Redis holds the limits the replicas share; without it they are counted per process
+  // (FallbackRateLimiter), and a command fails at once instead of waiting for Redis.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { ...FAIL_FAST_REDIS, lazyConnect: true }) : null;
   redis?.on('error', () => undefined);
   await redis?.connect().catch(() => undefined);
   const signer = new PrincipalSigner(signingKey(config.principalSecrets[0]));
@@ -85,7 +90,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   const fetcher = subgraphFetcher({ timeoutMs: config.subgraphTimeoutMs });
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => (dataSources[name] = new PrincipalForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url, fetcher })),
+    buildService: ({ name, url }) => (dataSources[name] = new PrincipalForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url, fetcher, serviceName: name })),
   });
 
   const app = express();
@@ -128,20 +133,18 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   app.get('/metrics', async (_req, res) => {
     res.set('content-type', register.contentType).send(await register.metrics());
   });
-  app.get('/readyz', async (_req, res) => {
-    const checks: Record<string, () => Promise<unknown>> = { database: () => dataSource.query('SELECT 1') };
-    if (redis) checks.redis = () => redis.ping();
-    for (const name of SUBGRAPHS) checks[name] = () => subgraphReady(config.subgraphUrls[name]);
-    const report = await readinessReport(checks);
-    res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not ready', service: 'gateway', ...report });
-  });
+  // 503 only without the gateway's own database; Redis and the subgraphs degrade (README, "What degrades").
+  const degradable: Record<string, () => Promise<unknown>> = {};
+  if (redis) degradable.redis = () => redis.ping();
+  for (const name of SUBGRAPHS) degradable[`subgraph:${name}`] = () => subgraphReady(config.subgraphUrls[name]);
+  app.get('/readyz', readinessHandler('gateway', { database: () => dataSource.query('SELECT 1') }, degradable));
   // Browser apps on the origins of CORS_ORIGINS may call the graph and the click redirect; /oauth never.
   app.use('/graphql', corsMiddleware(config.corsOrigins, ['GET', 'POST', 'OPTIONS']));
   app.use('/r', corsMiddleware(config.corsOrigins, ['GET', 'HEAD', 'OPTIONS']));
   const redirects = clickRedirectProxy(config.subgraphUrls.links);
   app.all('/r/:slug', redirects);
   app.use(oauthRoutes({ keys, tokens, signer, linksUrl: config.subgraphUrls.links }));
-  const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.redisKeyPrefix) : new MemoryRateLimiter();
+  const limiter: RateLimiter = redis ? new FallbackRateLimiter(new RedisRateLimiter(redis, config.redisKeyPrefix)) : new MemoryRateLimiter();
   const blocked = new BlockedAddresses();
   const budgets: RequestBudgets = { requestsPerMinute: config.rateLimitPerMinute, recordsPerMinute: config.rateLimitRecordsPerMinute };
   const blockedError = (retryAfter: number) =>

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import { buildOperationContext, executeQueryPlan, GraphQLDataSource, ServiceMap } from '@apollo/gateway';
 import { FetchNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
-import { ExecutionArgs, ExecutionResult, getOperationAST, GraphQLError, parse, print, validate } from 'graphql';
+import { ExecutionArgs, ExecutionResult, getOperationAST, GraphQLError, GraphQLFormattedError, parse, print, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer } from 'ws';
-import { logger, Principal } from '../../../subgraphs/shared/src';
+import { formatError, logger, Principal } from '../../../subgraphs/shared/src';
 import { GatewayContext, PrincipalSigner } from '../auth/principal-forwarding';
 import { DocumentLimits, documentLimitErrors } from '../limits/document-limits';
 import { SubscriptionPlanner } from './planner';
@@ -59,6 +59,7 @@ export function serveSubscriptions(opts: {
   limits: SubscriptionLimits;
 }) {
   const log = logger('gateway.subscriptions');
+  const format = formatError('gateway');
   const restResults = new RestResults();
   const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
   const perTenant = new Map<string, number>();
@@ -123,6 +124,9 @@ export function serveSubscriptions(opts: {
         return { schema: opts.planner.apiGraphQLSchema, document, operationName: payload.operationName ?? undefined, variableValues: payload.variables ?? {}, contextValue };
       },
       subscribe: (args) => federatedSubscription(args, (args.contextValue as { connection: ConnectionState }).connection, { ...opts, restResults }),
+      // Errors beside an event's data leave formatted like on HTTP (codes kept, no subgraph
+      // URL): the executor also reports plain Errors, which graphql-ws cannot serialise.
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => format(formattedOf(e), e)) } : undefined),
       onComplete: () => undefined,
     },
     wss,
@@ -137,6 +141,17 @@ export function serveSubscriptions(opts: {
       log.info('subscriptions stopped');
     },
   };
+}
+
+/** An error as Apollo Server hands it to formatError: what is not a GraphQLError is INTERNAL_SERVER_ERROR. */
+function formattedOf(error: unknown): GraphQLFormattedError {
+  if (error instanceof GraphQLError) {
+    const json = error.toJSON();
+    return json.extensions?.code ? json : { ...json, extensions: { ...json.extensions, code: 'INTERNAL_SERVER_ERROR' } };
+  }
+  const e = (error ?? {}) as { message?: unknown; path?: unknown; extensions?: Record<string, unknown> };
+  const code = e.extensions?.code ?? 'INTERNAL_SERVER_ERROR';
+  return { message: typeof e.message === 'string' ? e.message : String(error), ...(Array.isArray(e.path) ? { path: e.path } : {}), extensions: { ...e.extensions, code } };
 }
 
 const principalKey = (p: Principal) => JSON.stringify([p.tenantId, p.partnerId ?? '', [...p.scopes].sort()]);
@@ -241,7 +256,11 @@ async function* federatedSubscription(
         operationContext,
         opts.planner.supergraphSchema,
         opts.planner.apiSchema,
-      ).then((result): ExecutionResult => ({ data: result.data as Record<string, unknown>, ...(result.errors?.length ? { errors: result.errors as GraphQLError[] } : {}) }));
+      ).then(
+        (result): ExecutionResult => ({ data: result.data as Record<string, unknown>, ...(result.errors?.length ? { errors: result.errors as GraphQLError[] } : {}) }),
+        // One event the rest of the plan failed for: an error for it, and the stream goes on.
+        (err): ExecutionResult => ({ errors: [err as GraphQLError] }),
+      );
       opts.restResults.set(shareKey, running);
       metrics.delivered.inc();
       yield await running;
