@@ -137,7 +137,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   const degradable: Record<string, () => Promise<unknown>> = {};
   if (redis) degradable.redis = () => redis.ping();
   for (const name of SUBGRAPHS) degradable[`subgraph:${name}`] = () => subgraphReady(config.subgraphUrls[name]);
-  app.get('/readyz', readinessHandler('gateway', { database: () => dataSource.query('SELECT 1') }, degradable));
+  app.get('/readyz', readinessHandler('gateway', { database: () => dataSource.query('SELECT 1') }, degradable, SUBGRAPH_READY_TIMEOUT_MS));
   // Browser apps on the origins of CORS_ORIGINS may call the graph and the click redirect; /oauth never.
   app.use('/graphql', corsMiddleware(config.corsOrigins, ['GET', 'POST', 'OPTIONS']));
   app.use('/r', corsMiddleware(config.corsOrigins, ['GET', 'HEAD', 'OPTIONS']));
@@ -239,13 +239,16 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   };
 }
 
-/** A subgraph is ready when its own /readyz says so (database and bus reachable). */
+/** A subgraph's /readyz answers within about 1 s (its Redis check's limit); the gateway waits for it longer. */
+const SUBGRAPH_READY_TIMEOUT_MS = 2500;
+
+/** A subgraph is ready when its own /readyz says so (its database reachable; Redis may be degraded). */
 async function subgraphReady(graphqlUrl: string): Promise<void> {
   const readyUrl = new URL(graphqlUrl);
   readyUrl.pathname = '/readyz';
   let res: Response;
   try {
-    res = await fetch(readyUrl, { signal: AbortSignal.timeout(2000) });
+    res = await fetch(readyUrl, { signal: AbortSignal.timeout(SUBGRAPH_READY_TIMEOUT_MS - 100) });
   } catch (err) {
     throw new Error(`unreachable at ${readyUrl.origin}: ${(err as Error).message}`);
   }

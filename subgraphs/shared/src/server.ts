@@ -126,19 +126,21 @@ function upstreamRefusal(response: unknown): { status: number; url?: string; mes
 export async function readinessReport(
   required: Record<string, () => Promise<unknown>>,
   degradable: Record<string, () => Promise<unknown>> = {},
+  /** A subgraph's /readyz answers within 1 s (its degradable checks' limit), so the gateway, which asks it, waits longer. */
+  degradableTimeoutMs = 1000,
 ): Promise<{ ok: boolean; checks: Record<string, string>; degraded: string[] }> {
-  const run = (checks: Record<string, () => Promise<unknown>>) =>
+  const run = (checks: Record<string, () => Promise<unknown>>, ms: number) =>
     Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
         try {
-          await withTimeout(check(), 2000, `${name} did not answer within 2 s`);
+          await withTimeout(check(), ms, `${name} did not answer within ${ms / 1000} s`);
           return [name, 'ok'] as const;
         } catch (err) {
           return [name, `down: ${(err as Error).message}`] as const;
         }
       }),
     );
-  const [own, others] = await Promise.all([run(required), run(degradable)]);
+  const [own, others] = await Promise.all([run(required, 2000), run(degradable, degradableTimeoutMs)]);
   return {
     ok: own.every(([, v]) => v === 'ok'),
     checks: Object.fromEntries([...own, ...others]),
@@ -147,9 +149,9 @@ export async function readinessReport(
 }
 
 /** GET /readyz: 503 only when a required check fails; otherwise 200, `degraded` naming what is away. */
-export function readinessHandler(service: string, required: Record<string, () => Promise<unknown>>, degradable: Record<string, () => Promise<unknown>> = {}) {
+export function readinessHandler(service: string, required: Record<string, () => Promise<unknown>>, degradable: Record<string, () => Promise<unknown>> = {}, degradableTimeoutMs?: number) {
   return async (_req: express.Request, res: express.Response) => {
-    const report = await readinessReport(required, degradable);
+    const report = await readinessReport(required, degradable, degradableTimeoutMs);
     const status = !report.ok ? 'not ready' : report.degraded.length ? 'degraded' : 'ready';
     res.status(report.ok ? 200 : 503).json({ status, service, ...report });
   };
