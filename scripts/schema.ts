@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { compose } from './subgraph-schemas';
+import { apiSchemaSdl, compose } from './subgraph-schemas';
 
 /**
  * `npm run schema`: prints each subgraph's SDL to schema/<name>.graphql and composes
  * schema/supergraph.graphql, which the gateway loads at run time. Composition errors
- * are spelled out and nothing is written.
+ * are spelled out and nothing is written. schema/api.graphql is the schema clients see at
+ * /graphql (the gateway's view: fields across a service boundary nullable, so a service that is
+ * away costs only its own fields); generate client types from it.
  */
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..', '..', 'schema');
@@ -17,7 +19,8 @@ async function main(): Promise<void> {
   fs.mkdirSync(root, { recursive: true });
   for (const s of result.subgraphs) fs.writeFileSync(path.join(root, `${s.name}.graphql`), s.sdl.trimEnd() + '\n');
   fs.writeFileSync(path.join(root, 'supergraph.graphql'), result.supergraph!.trimEnd() + '\n');
-  process.stdout.write(`wrote ${result.subgraphs.map((s) => `schema/${s.name}.graphql`).join(', ')} and schema/supergraph.graphql\n`);
+  fs.writeFileSync(path.join(root, 'api.graphql'), apiSchemaSdl(result.supergraph!));
+  process.stdout.write(`wrote ${result.subgraphs.map((s) => `schema/${s.name}.graphql`).join(', ')}, schema/supergraph.graphql and schema/api.graphql\n`);
 }
 
 main().catch((err) => {

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { parse, printSchema } from 'graphql';
+import { Supergraph } from '@apollo/federation-internals';
+import { relaxServiceBoundaries } from '../gateway/src/degrade/nullable-boundaries';
 import { buildCommissionsSchema } from '../subgraphs/commissions/src/schema';
 import { buildEventsSchema } from '../subgraphs/events/src/schema';
 import { buildKycSchema } from '../subgraphs/kyc/src/schema';
@@ -31,4 +33,14 @@ export async function compose(): Promise<Composition> {
   const result = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })));
   if (result.errors?.length) return { subgraphs, errors: result.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`) };
   return { subgraphs, supergraph: result.supergraphSdl, errors: [] };
+}
+
+/**
+ * The schema clients see at /graphql, as SDL: the API schema (no federation directives) of the
+ * supergraph as the gateway serves it (relaxServiceBoundaries: fields a service that is away
+ * would take down are nullable). schema/api.graphql; client code generators read it.
+ */
+export function apiSchemaSdl(supergraphSdl: string): string {
+  const served = relaxServiceBoundaries(supergraphSdl).sdl;
+  return printSchema(Supergraph.build(served).apiSchema().toGraphQLJSSchema()).trimEnd() + '\n';
 }

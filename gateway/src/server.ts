@@ -14,7 +14,7 @@ import {
   listen,
   logger,
   openDataSource,
-  readinessReport,
+  readinessHandler,
   RunningService,
   signingKey,
   SubgraphDataSource,
@@ -43,6 +43,9 @@ import { subgraphFetcher } from './http/subgraph-fetcher';
 import { DocumentLimits, documentLimitsPlugin, sourceNestingError } from './limits/document-limits';
 import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
 import { addressOf, AuthThrottle, NO_GUARD } from './limits/auth-throttle';
+import { FallbackRateLimiter } from './limits/fallback-limiter';
+import { relaxServiceBoundaries } from './degrade/nullable-boundaries';
+import { FAIL_FAST_REDIS } from '../../subgraphs/shared/src/degraded';
 import { credentialBudgets, RequestBudgets, rateLimitRefusal, requestUnits, unfitRequest } from './limits/request-cost';
 import { GraphQLError } from 'graphql';
 
@@ -68,7 +71,8 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   configureLogger(config.logLevel);
   const log = logger('gateway');
   if (!config.principalSecrets.length) throw new Error('gateway: PRINCIPAL_SECRET is required');
-  const supergraphSdl = readSupergraph(config.supergraphPath);
+  // Served with the fields a down subgraph would answer nullable (degrade/nullable-boundaries.ts).
+  const supergraphSdl = relaxServiceBoundaries(readSupergraph(config.supergraphPath)).sdl;
   const { dataSource } = await openGatewayDatabase(config);
   const keys = new KeyStore(dataSource, config.credentialCacheMs);
   const tokens = new TokenService(
@@ -77,8 +81,9 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     config.tokenSecret ?? createHash('sha256').update(`oauth-tokens:${config.principalSecrets[0]}`).digest('hex'),
     config.tokenTtlSeconds,
   );
-  // Redis is a store of the gateway's too (live fan-out, shared limits): readiness includes it.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
+  // Redis holds the limits the replicas share; without it they are counted per process
+  // (FallbackRateLimiter), and a command fails at once instead of waiting for Redis.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { ...FAIL_FAST_REDIS, lazyConnect: true }) : null;
   redis?.on('error', () => undefined);
   await redis?.connect().catch(() => undefined);
   const signer = new PrincipalSigner(signingKey(config.principalSecrets[0]));
@@ -87,7 +92,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   const fetcher = subgraphFetcher({ timeoutMs: config.subgraphTimeoutMs });
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => (dataSources[name] = new PrincipalForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url, fetcher })),
+    buildService: ({ name, url }) => (dataSources[name] = new PrincipalForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url, fetcher, serviceName: name })),
   });
 
   const app = express();
@@ -113,7 +118,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
     throw new Error(`gateway: cannot load the supergraph ${config.supergraphPath}: ${(err as Error).message}`);
   }
 
-  const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.redisKeyPrefix) : new MemoryRateLimiter();
+  const limiter: RateLimiter = redis ? new FallbackRateLimiter(new RedisRateLimiter(redis, config.redisKeyPrefix)) : new MemoryRateLimiter();
   const throttle = new AuthThrottle(limiter, config.authFailuresPerMinute);
   const subscriptions = serveSubscriptions({
     httpServer,
@@ -135,13 +140,11 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   app.get('/metrics', async (_req, res) => {
     res.set('content-type', register.contentType).send(await register.metrics());
   });
-  app.get('/readyz', async (_req, res) => {
-    const checks: Record<string, () => Promise<unknown>> = { database: () => dataSource.query('SELECT 1') };
-    if (redis) checks.redis = () => redis.ping();
-    for (const name of SUBGRAPHS) checks[name] = () => subgraphReady(config.subgraphUrls[name]);
-    const report = await readinessReport(checks);
-    res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not ready', service: 'gateway', ...report });
-  });
+  // 503 only without the gateway's own database; Redis and the subgraphs degrade (README, "What degrades").
+  const degradable: Record<string, () => Promise<unknown>> = {};
+  if (redis) degradable.redis = () => redis.ping();
+  for (const name of SUBGRAPHS) degradable[`subgraph:${name}`] = () => subgraphReady(config.subgraphUrls[name]);
+  app.get('/readyz', readinessHandler('gateway', { database: () => dataSource.query('SELECT 1') }, degradable, SUBGRAPH_READY_TIMEOUT_MS));
   // Browser apps on the origins of CORS_ORIGINS may call the graph and the click redirect; /oauth never.
   app.use('/graphql', corsMiddleware(config.corsOrigins, ['GET', 'POST', 'OPTIONS']));
   app.use('/r', corsMiddleware(config.corsOrigins, ['GET', 'HEAD', 'OPTIONS']));
@@ -253,13 +256,16 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   };
 }
 
-/** A subgraph is ready when its own /readyz says so (database and bus reachable). */
+/** A subgraph's /readyz answers within about 1 s (its Redis check's limit); the gateway waits for it longer. */
+const SUBGRAPH_READY_TIMEOUT_MS = 2500;
+
+/** A subgraph is ready when its own /readyz says so (its database reachable; Redis may be degraded). */
 async function subgraphReady(graphqlUrl: string): Promise<void> {
   const readyUrl = new URL(graphqlUrl);
   readyUrl.pathname = '/readyz';
   let res: Response;
   try {
-    res = await fetch(readyUrl, { signal: AbortSignal.timeout(2000) });
+    res = await fetch(readyUrl, { signal: AbortSignal.timeout(SUBGRAPH_READY_TIMEOUT_MS - 100) });
   } catch (err) {
     throw new Error(`unreachable at ${readyUrl.origin}: ${(err as Error).message}`);
   }

@@ -108,15 +108,16 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
     expect(bySchema.links).not.toContain('events');
   });
 
-  it('a subgraph that stops makes /readyz answer 503 naming it, and it exits 0 on SIGTERM', async () => {
+  it('a subgraph that stops leaves /readyz 200 naming it in degraded, and it exits 0 on SIGTERM', async () => {
     const kyc = stack.procs.find((p) => p.name === 'kyc')!;
     kyc.child.kill('SIGTERM');
     expect((await kyc.exited).code).toBe(0);
     const res = await fetch(`${stack.origin}/readyz`);
-    expect(res.status).toBe(503);
-    const body = (await res.json()) as { checks: Record<string, string> };
-    expect(body.checks.kyc).toMatch(/^down: unreachable/);
-    expect(body.checks.links).toBe('ok');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; degraded: string[]; checks: Record<string, string> };
+    expect(body).toMatchObject({ status: 'degraded', degraded: ['subgraph:kyc'] });
+    expect(body.checks['subgraph:kyc']).toMatch(/^down: unreachable/);
+    expect(body.checks['subgraph:links']).toBe('ok');
   });
 
   it('postback endpoints on private, loopback or plain-http targets are refused outside insecure mode', async () => {

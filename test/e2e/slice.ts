@@ -253,7 +253,8 @@ export function defineSliceTests(stack: () => Stack): void {
     const res = await fetch(`${stack().origin}/readyz`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { checks: Record<string, string> };
-    expect(body.checks).toMatchObject({ database: 'ok', links: 'ok', events: 'ok', kyc: 'ok', commissions: 'ok' });
+    expect(body.checks).toMatchObject({ database: 'ok', 'subgraph:links': 'ok', 'subgraph:events': 'ok', 'subgraph:kyc': 'ok', 'subgraph:commissions': 'ok' });
+    expect(body).toMatchObject({ status: 'ready', degraded: [] });
     expect(Object.values(body.checks).every((v) => v === 'ok')).toBe(true);
   });
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { compose } from '../../scripts/subgraph-schemas';
+import { apiSchemaSdl, compose } from '../../scripts/subgraph-schemas';
 
 const SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schema');
 
@@ -24,6 +24,14 @@ describe('schema/ is what the code produces', () => {
   it('schema/supergraph.graphql is up to date (run npm run schema)', () => {
     const committed = fs.readFileSync(path.join(SCHEMA_DIR, 'supergraph.graphql'), 'utf8');
     expect(committed).toBe(result.supergraph!.trimEnd() + '\n');
+  });
+
+  it('schema/api.graphql, the schema clients see at /graphql, is up to date (run npm run schema)', () => {
+    const committed = fs.readFileSync(path.join(SCHEMA_DIR, 'api.graphql'), 'utf8');
+    expect(committed).toBe(apiSchemaSdl(result.supergraph!));
+    // The gateway's view: a root query field and a field across a service boundary are nullable.
+    expect(committed).toMatch(/\n  partners\([^)]*\): PartnerConnection\n/);
+    expect(committed).toMatch(/type ReferralEvent[^}]*\n  commissions: \[Commission!\]\n/);
   });
 
   it('the names the contract promises are in the supergraph', () => {

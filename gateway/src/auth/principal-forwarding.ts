@@ -1,6 +1,7 @@
 import { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { Principal, PRINCIPAL_HEADER, SigningKey, signPrincipal } from '../../../subgraphs/shared/src';
 import { BATCH_HEADER } from '../http/subgraph-fetcher';
+import { serviceUnavailable, subgraphAway } from '../degrade/service-unavailable';
 
 export interface GatewayContext {
   principal: Principal;
@@ -30,6 +31,19 @@ export class PrincipalSigner {
 
 /** Forwards the caller's signed principal with every subgraph fetch. */
 export class PrincipalForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /** The subgraph's name, for errors that must not carry its URL. */
+  declare readonly serviceName?: string;
+
+  constructor(config: Partial<RemoteGraphQLDataSource<GatewayContext>> & { serviceName?: string }) {
+    super(config);
+  }
+
+  /** A subgraph that is away costs its own fields only: SERVICE_UNAVAILABLE beside them (degrade/). */
+  didEncounterError(error: Error, _request: unknown, response?: { status: number }): void {
+    if (this.serviceName && subgraphAway(response)) throw serviceUnavailable(this.serviceName, error);
+    throw error;
+  }
+
   async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     if (context && 'principalToken' in context && typeof context.principalToken === 'function') {
       request.http?.headers.set(PRINCIPAL_HEADER, await context.principalToken());

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import { buildOperationContext, executeQueryPlan, GraphQLDataSource, ServiceMap } from '@apollo/gateway';
 import { FetchNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
-import { DocumentNode, ExecutionArgs, ExecutionResult, getOperationAST, GraphQLError, GraphQLSchema, OperationDefinitionNode, parse, print, validate } from 'graphql';
+import { DocumentNode, ExecutionArgs, ExecutionResult, getOperationAST, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, parse, print, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer } from 'ws';
-import { logger, Principal } from '../../../subgraphs/shared/src';
+import { formatError, logger, Principal } from '../../../subgraphs/shared/src';
 import { CredentialCheck } from '../auth/key-store';
 import { GatewayContext, PrincipalSigner } from '../auth/principal-forwarding';
 import { DocumentLimits, documentLimitErrors, sourceNestingError } from '../limits/document-limits';
@@ -65,6 +65,7 @@ export function serveSubscriptions(opts: {
   checkInputs?: (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) => void;
 }) {
   const log = logger('gateway.subscriptions');
+  const format = formatError('gateway');
   const restResults = new RestResults();
   const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
   const perTenant = new Map<string, number>();
@@ -146,6 +147,9 @@ export function serveSubscriptions(opts: {
         return { schema: opts.planner.apiGraphQLSchema, document, operationName: payload.operationName ?? undefined, variableValues: payload.variables ?? {}, contextValue };
       },
       subscribe: (args) => federatedSubscription(args, (args.contextValue as { connection: ConnectionState }).connection, { ...opts, restResults }),
+      // Errors beside an event's data leave formatted like on HTTP (codes kept, no subgraph
+      // URL): the executor also reports plain Errors, which graphql-ws cannot serialise.
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => format(formattedOf(e), e)) } : undefined),
       onComplete: () => undefined,
     },
     wss,
@@ -160,6 +164,17 @@ export function serveSubscriptions(opts: {
       log.info('subscriptions stopped');
     },
   };
+}
+
+/** An error as Apollo Server hands it to formatError: what is not a GraphQLError is INTERNAL_SERVER_ERROR. */
+function formattedOf(error: unknown): GraphQLFormattedError {
+  if (error instanceof GraphQLError) {
+    const json = error.toJSON();
+    return json.extensions?.code ? json : { ...json, extensions: { ...json.extensions, code: 'INTERNAL_SERVER_ERROR' } };
+  }
+  const e = (error ?? {}) as { message?: unknown; path?: unknown; extensions?: Record<string, unknown> };
+  const code = e.extensions?.code ?? 'INTERNAL_SERVER_ERROR';
+  return { message: typeof e.message === 'string' ? e.message : String(error), ...(Array.isArray(e.path) ? { path: e.path } : {}), extensions: { ...e.extensions, code } };
 }
 
 const principalKey = (p: Principal) => JSON.stringify([p.tenantId, p.partnerId ?? '', [...p.scopes].sort()]);
@@ -264,7 +279,11 @@ async function* federatedSubscription(
         operationContext,
         opts.planner.supergraphSchema,
         opts.planner.apiSchema,
-      ).then((result): ExecutionResult => ({ data: result.data as Record<string, unknown>, ...(result.errors?.length ? { errors: result.errors as GraphQLError[] } : {}) }));
+      ).then(
+        (result): ExecutionResult => ({ data: result.data as Record<string, unknown>, ...(result.errors?.length ? { errors: result.errors as GraphQLError[] } : {}) }),
+        // One event the rest of the plan failed for: an error for it, and the stream goes on.
+        (err): ExecutionResult => ({ errors: [err as GraphQLError] }),
+      );
       opts.restResults.set(shareKey, running);
       metrics.delivered.inc();
       yield await running;

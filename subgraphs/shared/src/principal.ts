@@ -72,6 +72,8 @@ export interface VerifiedPrincipal {
   principal: Principal;
   jti: string | null;
   expiresAt: number;
+  /** When the token was signed (ms; 0 when it carries no iat). */
+  issuedAt: number;
 }
 
 /** Returns the principal, or null when the token is missing, altered, expired or signed by an unknown key. */
@@ -96,7 +98,7 @@ export async function verifyPrincipalToken(token: string | undefined, keys: Sign
     const principal: Principal = { tenantId: payload.tid, scopes };
     if (typeof payload.pid === 'string') principal.partnerId = payload.pid;
     if (typeof payload.cid === 'string') principal.credentialId = payload.cid;
-    return { principal, jti: typeof payload.jti === 'string' ? payload.jti : null, expiresAt: (payload.exp ?? 0) * 1000 };
+    return { principal, jti: typeof payload.jti === 'string' ? payload.jti : null, expiresAt: (payload.exp ?? 0) * 1000, issuedAt: (payload.iat ?? 0) * 1000 };
   } catch {
     return null;
   }
@@ -110,7 +112,7 @@ export async function verifyPrincipalToken(token: string | undefined, keys: Sign
 export async function acceptPrincipalToken(token: unknown, keys: SigningKey[], guard: ReplayGuard): Promise<VerifiedPrincipal | null> {
   const verified = await verifyPrincipalToken(typeof token === 'string' ? token : undefined, keys);
   if (!verified) return null;
-  if (verified.jti && !(await guard.firstUse(verified.jti, verified.expiresAt))) return null;
+  if (verified.jti && !(await guard.firstUse(verified.jti, verified.expiresAt, verified.issuedAt))) return null;
   return verified;
 }
 
@@ -120,7 +122,7 @@ export async function acceptPrincipalToken(token: unknown, keys: SigningKey[], g
  */
 export interface ReplayGuard {
   /** True the first time `jti` is seen; false for a replay. */
-  firstUse(jti: string, expiresAt: number): Promise<boolean>;
+  firstUse(jti: string, expiresAt: number, issuedAt?: number): Promise<boolean>;
 }
 
 export class MemoryReplayGuard implements ReplayGuard {

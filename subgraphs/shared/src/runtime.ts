@@ -7,6 +7,8 @@ import { openDataSource, QueryCounter } from './data-source';
 import { configureLogger, logger } from './logger';
 import Redis from 'ioredis';
 import { MemoryReplayGuard, Principal, RedisReplayGuard, ReplayGuard, signingKey } from './principal';
+import { Degradation, FAIL_FAST_REDIS } from './degraded';
+import { FallbackReplayGuard } from './replay-fallback';
 import { GraphQLSchema } from 'graphql';
 import { RunningService, startSubgraphServer } from './server';
 
@@ -24,16 +26,36 @@ export class SubgraphRuntime {
   private replayRedis: Redis | null = null;
   private _replayGuard: ReplayGuard | null = null;
 
-  /** Replicas behind one Redis share the memory of used principal tokens. */
+  /**
+   * Replicas behind one Redis share the memory of used principal tokens; while Redis is away
+   * each process remembers its own, for a shorter lifetime (replay-fallback.ts).
+   */
   get replayGuard(): ReplayGuard {
     if (!this._replayGuard) {
       if (this.config.redisUrl) {
-        this.replayRedis = new Redis(this.config.redisUrl, { maxRetriesPerRequest: 2 });
+        this.replayRedis = new Redis(this.config.redisUrl, { ...FAIL_FAST_REDIS, lazyConnect: true });
         this.replayRedis.on('error', () => undefined);
-        this._replayGuard = new RedisReplayGuard(this.replayRedis, this.config.redisKeyPrefix);
+        this.replayRedis.connect().catch(() => undefined);
+        const degradation = new Degradation(this.name, 'redis', 'replay_protection', 'principal tokens are remembered per process, for a shorter lifetime');
+        this._replayGuard = new FallbackReplayGuard(new RedisReplayGuard(this.replayRedis, this.config.redisKeyPrefix), degradation);
       } else this._replayGuard = new MemoryReplayGuard();
     }
     return this._replayGuard;
+  }
+
+  /** Waits (briefly) for the replay guard's Redis connection, so the first requests do not fall back. */
+  private async replayGuardConnected(): Promise<void> {
+    const redis = this.replayRedis;
+    if (!redis || redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 2000);
+      redis.once('ready', done);
+    });
   }
   readonly outbox: Outbox;
 
@@ -102,11 +124,17 @@ export class SubgraphRuntime {
     this.consumers.push(this.bus.consume(options));
   }
 
+  /** Without its database a subgraph is not ready (/readyz 503). */
   readiness(): Record<string, () => Promise<unknown>> {
-    return {
-      database: () => this.dataSource.query('SELECT 1'),
-      bus: () => this.bus.ping(),
-    };
+    return { database: () => this.dataSource.query('SELECT 1') };
+  }
+
+  /**
+   * Without Redis it degrades (/readyz 200, `degraded: ["redis"]`): requests are answered,
+   * facts wait in the outbox until the relay can publish them, live updates pause.
+   */
+  degradable(): Record<string, () => Promise<unknown>> {
+    return { [this.bus.kind === 'redis' ? 'redis' : 'bus']: () => this.bus.ping() };
   }
 
   async close(): Promise<void> {
@@ -128,7 +156,8 @@ export class SubgraphRuntime {
     routes?: (app: import('express').Express) => void,
     options: { subscriptions?: boolean } = {},
   ): Promise<RunningService> {
-    return startSubgraphServer({
+    const replayGuard = this.replayGuard;
+    return this.replayGuardConnected().then(() => startSubgraphServer({
       name: this.name,
       host: this.config.host,
       port,
@@ -136,12 +165,13 @@ export class SubgraphRuntime {
       signingKeys: this.config.principalSecrets.map(signingKey),
       context,
       readiness: this.readiness(),
+      degradable: this.degradable(),
       close: () => this.close(),
       production: this.config.nodeEnv === 'production',
-      replayGuard: this.replayGuard,
+      replayGuard,
       routes,
       subscriptions: options.subscriptions,
-    }).catch(async (err) => {
+    })).catch(async (err) => {
       await this.close();
       throw err;
     });

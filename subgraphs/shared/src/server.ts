@@ -29,8 +29,10 @@ export interface SubgraphServerOptions<C> {
   signingKeys: SigningKey[];
   /** Builds the per-request context (fresh DataLoaders) for a verified principal. */
   context: (principal: Principal) => C | Promise<C>;
-  /** Rejects with a short reason when a dependency (database, bus) is unreachable. */
+  /** Rejects with a short reason when the service's own database is unreachable: /readyz answers 503. */
   readiness: Record<string, () => Promise<unknown>>;
+  /** Dependencies the service degrades without (Redis): /readyz stays 200 and names them in `degraded`. */
+  degradable?: Record<string, () => Promise<unknown>>;
   /** Closes what the subgraph opened (relay, consumers, data source, bus), after HTTP has drained. */
   close: () => Promise<void>;
   production: boolean;
@@ -43,7 +45,7 @@ export interface SubgraphServerOptions<C> {
 }
 
 /** The error extensions clients see; anything else (an upstream response, a stack, serviceName) stays inside. */
-export const PUBLIC_ERROR_EXTENSIONS = ['code', 'param', 'reason', 'limit', 'retryAfter'] as const;
+export const PUBLIC_ERROR_EXTENSIONS = ['code', 'param', 'reason', 'limit', 'retryAfter', 'service'] as const;
 
 /**
  * What leaves a service (the gateway and each subgraph) as an error:
@@ -116,18 +118,43 @@ function upstreamRefusal(response: unknown): { status: number; url?: string; mes
   return { status, url: typeof url === 'string' ? url : undefined, message, param };
 }
 
-export async function readinessReport(checks: Record<string, () => Promise<unknown>>): Promise<{ ok: boolean; checks: Record<string, string> }> {
-  const entries = await Promise.all(
-    Object.entries(checks).map(async ([name, check]) => {
-      try {
-        await withTimeout(check(), 2000, `${name} did not answer within 2 s`);
-        return [name, 'ok'] as const;
-      } catch (err) {
-        return [name, `down: ${(err as Error).message}`] as const;
-      }
-    }),
-  );
-  return { ok: entries.every(([, v]) => v === 'ok'), checks: Object.fromEntries(entries) };
+/**
+ * Readiness: `required` checks (the service's own database) decide the status; a failed
+ * `degradable` check (Redis, another service) leaves the service ready and is named in
+ * `degraded`, because the service keeps answering without it (README, "What degrades").
+ */
+export async function readinessReport(
+  required: Record<string, () => Promise<unknown>>,
+  degradable: Record<string, () => Promise<unknown>> = {},
+  /** A subgraph's /readyz answers within 1 s (its degradable checks' limit), so the gateway, which asks it, waits longer. */
+  degradableTimeoutMs = 1000,
+): Promise<{ ok: boolean; checks: Record<string, string>; degraded: string[] }> {
+  const run = (checks: Record<string, () => Promise<unknown>>, ms: number) =>
+    Promise.all(
+      Object.entries(checks).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), ms, `${name} did not answer within ${ms / 1000} s`);
+          return [name, 'ok'] as const;
+        } catch (err) {
+          return [name, `down: ${(err as Error).message}`] as const;
+        }
+      }),
+    );
+  const [own, others] = await Promise.all([run(required, 2000), run(degradable, degradableTimeoutMs)]);
+  return {
+    ok: own.every(([, v]) => v === 'ok'),
+    checks: Object.fromEntries([...own, ...others]),
+    degraded: others.filter(([, v]) => v !== 'ok').map(([name]) => name),
+  };
+}
+
+/** GET /readyz: 503 only when a required check fails; otherwise 200, `degraded` naming what is away. */
+export function readinessHandler(service: string, required: Record<string, () => Promise<unknown>>, degradable: Record<string, () => Promise<unknown>> = {}, degradableTimeoutMs?: number) {
+  return async (_req: express.Request, res: express.Response) => {
+    const report = await readinessReport(required, degradable, degradableTimeoutMs);
+    const status = !report.ok ? 'not ready' : report.degraded.length ? 'degraded' : 'ready';
+    res.status(report.ok ? 200 : 503).json({ status, service, ...report });
+  };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
@@ -172,10 +199,7 @@ export async function startSubgraphServer<C extends object>(opts: SubgraphServer
   app.get('/metrics', async (_req, res) => {
     res.set('content-type', register.contentType).send(await register.metrics());
   });
-  app.get('/readyz', async (_req, res) => {
-    const report = await readinessReport(opts.readiness);
-    res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not ready', service: opts.name, ...report });
-  });
+  app.get('/readyz', readinessHandler(opts.name, opts.readiness, opts.degradable));
 
   opts.routes?.(app);
 
