@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildClientSchema, getIntrospectionQuery, printSchema } from 'graphql';
 import { run, Stack } from '../helpers/harness';
 
 const uid = () => randomBytes(4).toString('hex');
@@ -30,6 +33,13 @@ export interface GatewayHttpLayout {
  * layout: malformed custom scalars, OAuth clients with the tenant's own ids, CORS.
  */
 export function defineGatewayHttpTests(stack: () => Stack, layout: GatewayHttpLayout): void {
+  it('introspection at /graphql answers exactly schema/api.graphql, the schema clients generate types from', async () => {
+    const res = await stack().gql(getIntrospectionQuery());
+    expect(res.body.errors).toBeUndefined();
+    const served = printSchema(buildClientSchema(res.body.data)).trimEnd() + '\n';
+    expect(served).toBe(fs.readFileSync(path.resolve(__dirname, '..', '..', 'schema', 'api.graphql'), 'utf8'));
+  });
+
   describe('malformed Decimal, DateTime and Date values', () => {
     it('an amount of "abc" written in the query is BAD_USER_INPUT naming input.amount, and nothing is stored', async () => {
       const email = `abc-${uid()}@example.com`;
