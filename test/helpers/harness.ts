@@ -202,6 +202,10 @@ async function startEmbeddedOnce(extraEnv: Record<string, string>): Promise<Stac
     // The gateway believes X-Forwarded-For from 127.0.0.1 only: tests play clients behind a
     // load balancer from there, and untrusted clients from other loopback addresses.
     TRUSTED_PROXIES: '127.0.0.1',
+    // No approval sweep: a commission whose hold ends mid-run would be approved by the clock, not by
+    // the test, and the row-comparing invariants (read-only, exactly-once) would see it. The sweep runs
+    // approveDue, which approveDueCommissions exercises.
+    COMMISSION_APPROVAL_INTERVAL_MS: '0',
     ...extraEnv,
   };
   const proc = run('start-all', 'gateway/src/start-all.js', env);
@@ -252,6 +256,10 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
     OUTBOX_POLL_MS: '100',
     RATE_LIMIT_PER_MINUTE: '10000000',
     TRUSTED_PROXIES: '127.0.0.1',
+    // No approval sweep: a commission whose hold ends mid-run would be approved by the clock, not by
+    // the test, and the row-comparing invariants (read-only, exactly-once) would see it. The sweep runs
+    // approveDue, which approveDueCommissions exercises.
+    COMMISSION_APPROVAL_INTERVAL_MS: '0',
     // kyc reserves its codes in links (the tenant's one code namespace).
     LINKS_URL: `http://127.0.0.1:${subgraphPorts[0]}/graphql`,
   };
