@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
+import { MigrationInterface, QueryRunner } from 'typeorm';
 import { columnTypes } from '../../../shared/src';
 
 /**
@@ -11,14 +11,15 @@ export class ReadModelFactTimes1765001600010 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const t = columnTypes(q);
-    await q.addColumn('tenant_settings', new TableColumn({ name: 'link_settings_at', type: t.timestamp, isNullable: true }));
-    await q.addColumn('plan_models', new TableColumn({ name: 'updated_at', type: t.timestamp, isNullable: true }));
-    await q.addColumn('partner_plan_models', new TableColumn({ name: 'updated_at', type: t.timestamp, isNullable: true }));
+    // Plain ALTER TABLE: earlier migrations altered these tables in SQL, which TypeORM's SQLite table rebuild would not know.
+    await q.query(`ALTER TABLE tenant_settings ADD COLUMN link_settings_at ${t.timestamp}`);
+    await q.query(`ALTER TABLE plan_models ADD COLUMN updated_at ${t.timestamp}`);
+    await q.query(`ALTER TABLE partner_plan_models ADD COLUMN updated_at ${t.timestamp}`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.dropColumn('partner_plan_models', 'updated_at');
-    await q.dropColumn('plan_models', 'updated_at');
-    await q.dropColumn('tenant_settings', 'link_settings_at');
+    await q.query('ALTER TABLE partner_plan_models DROP COLUMN updated_at');
+    await q.query('ALTER TABLE plan_models DROP COLUMN updated_at');
+    await q.query('ALTER TABLE tenant_settings DROP COLUMN link_settings_at');
   }
 }

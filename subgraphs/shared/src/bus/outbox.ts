@@ -1,4 +1,4 @@
-import { Column, DataSource, Entity, EntityManager, Index, PrimaryColumn, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
+import { Column, DataSource, Entity, EntityManager, Index, PrimaryColumn, QueryRunner, Table, TableIndex } from 'typeorm';
 import { newId } from '../ids';
 import { columnTypes, isPostgres } from '../data-source';
 import { logger, Logger } from '../logger';
@@ -95,10 +95,9 @@ export async function createBusTables(queryRunner: QueryRunner): Promise<void> {
  */
 export async function addBusRecoveryColumns(queryRunner: QueryRunner): Promise<void> {
   const t = columnTypes(queryRunner);
-  await queryRunner.addColumns('outbox', [
-    new TableColumn({ name: 'bus_epoch', type: 'varchar', isNullable: true }),
-    new TableColumn({ name: 'bus_position', type: t.bigint, isNullable: true }),
-  ]);
+  // Plain ALTER TABLE (not TypeORM's SQLite table rebuild, which misses columns added in SQL before).
+  await queryRunner.query('ALTER TABLE outbox ADD COLUMN bus_epoch varchar');
+  await queryRunner.query(`ALTER TABLE outbox ADD COLUMN bus_position ${t.bigint}`);
   await queryRunner.createIndex('outbox', new TableIndex({ name: 'outbox_bus_position', columnNames: ['bus_epoch', 'bus_position'] }));
   await queryRunner.createIndex('outbox', new TableIndex({ name: 'outbox_created', columnNames: ['created_at'] }));
   await queryRunner.createIndex('processed_facts', new TableIndex({ name: 'processed_facts_processed', columnNames: ['processed_at'] }));
@@ -108,7 +107,8 @@ export async function dropBusRecoveryColumns(queryRunner: QueryRunner): Promise<
   await queryRunner.dropIndex('processed_facts', 'processed_facts_processed');
   await queryRunner.dropIndex('outbox', 'outbox_created');
   await queryRunner.dropIndex('outbox', 'outbox_bus_position');
-  await queryRunner.dropColumns('outbox', ['bus_position', 'bus_epoch']);
+  await queryRunner.query('ALTER TABLE outbox DROP COLUMN bus_position');
+  await queryRunner.query('ALTER TABLE outbox DROP COLUMN bus_epoch');
 }
 
 /** `?` placeholders for both drivers: PostgreSQL wants `$1, $2, ...`. */
