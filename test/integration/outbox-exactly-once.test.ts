@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import { Column, DataSource, Entity, MigrationInterface, PrimaryColumn, QueryRunner, Table } from 'typeorm';
 import { Bus, Consumer, Fact } from '../../subgraphs/shared/src/bus/bus';
 import { RedisStreamsBus } from '../../subgraphs/shared/src/bus/redis-streams-bus';
-import { consumeOnce, createBusTables, Outbox, OutboxEntry, OutboxRelay, ProcessedFact } from '../../subgraphs/shared/src/bus/outbox';
+import { addBusRecoveryColumns, consumeOnce, createBusTables, Outbox, OutboxEntry, OutboxRelay, ProcessedFact } from '../../subgraphs/shared/src/bus/outbox';
 import { DbConfig, openDataSource } from '../../subgraphs/shared/src/data-source';
 import { configureLogger } from '../../subgraphs/shared/src/logger';
 import { createDatabase, describeWithPostgresAndRedis, describeWithRedis, redisUrl, uniquePrefix, waitUntil } from '../helpers/services';
@@ -24,6 +24,7 @@ class TestTables1763596800000 implements MigrationInterface {
   name = 'TestTables1763596800000';
   async up(q: QueryRunner): Promise<void> {
     await createBusTables(q);
+    await addBusRecoveryColumns(q);
     await q.createTable(new Table({ name: 'balances', columns: [{ name: 'account', type: 'varchar', isPrimary: true }, { name: 'credits', type: 'integer' }] }));
   }
   async down(): Promise<void> {}

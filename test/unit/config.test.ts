@@ -174,6 +174,29 @@ describe('readCommonSubgraphConfig', () => {
     });
   });
 
+  it('keeps published facts 7 days and processed fact ids a day longer by default', () => {
+    const env = new EnvReader({ PRINCIPAL_SECRET: SECRET });
+    const config = readCommonSubgraphConfig(env, { standalone: true });
+    expect(config.outboxRetentionMs).toBe(168 * 3_600_000);
+    expect(config.processedFactsRetentionMs).toBe(192 * 3_600_000);
+    expect(config.busLossCheckMs).toBe(5_000);
+  });
+
+  it('the de-duplication window follows a longer outbox retention', () => {
+    const env = new EnvReader({ PRINCIPAL_SECRET: SECRET, OUTBOX_RETENTION_HOURS: '720' });
+    const config = readCommonSubgraphConfig(env, { standalone: true });
+    expect(problemsOf(env)).toEqual([]);
+    expect(config.processedFactsRetentionMs).toBe(744 * 3_600_000);
+  });
+
+  it('refuses a de-duplication window that does not cover the republish window and a day', () => {
+    const env = new EnvReader({ PRINCIPAL_SECRET: SECRET, OUTBOX_RETENTION_HOURS: '168', PROCESSED_FACTS_RETENTION_HOURS: '170' });
+    readCommonSubgraphConfig(env, { standalone: true });
+    expect(problemsOf(env)).toEqual([
+      'PROCESSED_FACTS_RETENTION_HOURS must be at least OUTBOX_RETENTION_HOURS + 24 (192): consumers must remember every fact the outbox may republish; got "170"',
+    ]);
+  });
+
   it('BUS=redis without REDIS_URL is a problem', () => {
     const env = new EnvReader({ PRINCIPAL_SECRET: SECRET, BUS: 'redis' });
     readCommonSubgraphConfig(env, { standalone: true });

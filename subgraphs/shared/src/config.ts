@@ -111,6 +111,28 @@ export interface CommonSubgraphConfig {
   bus: 'memory' | 'redis';
   principalSecrets: string[];
   outboxPollMs: number;
+  /** Published facts are kept, and republished when Redis loses them, this long after their creation. */
+  outboxRetentionMs: number;
+  /** Consumers remember processed fact ids this long: covers the outbox retention plus a day. */
+  processedFactsRetentionMs: number;
+  /** How often each relay asks Redis whether it lost facts. */
+  busLossCheckMs: number;
+}
+
+/**
+ * Retention of the outbox (the republish window) and of the inbox (the de-duplication window):
+ * the inbox must outlive every republish by a day, or a fact republished near the end of its
+ * retention could be applied twice.
+ */
+function readRetention(env: EnvReader): { outboxRetentionMs: number; processedFactsRetentionMs: number } {
+  const outboxHours = env.int('OUTBOX_RETENTION_HOURS', 168, 1, 24 * 366);
+  const processedHours = env.int('PROCESSED_FACTS_RETENTION_HOURS', outboxHours + 24, 25, 24 * 366 + 24);
+  if (processedHours < outboxHours + 24) {
+    env.problems.push(
+      `PROCESSED_FACTS_RETENTION_HOURS must be at least OUTBOX_RETENTION_HOURS + 24 (${outboxHours + 24}): consumers must remember every fact the outbox may republish; got "${processedHours}"`,
+    );
+  }
+  return { outboxRetentionMs: outboxHours * 3_600_000, processedFactsRetentionMs: Math.max(processedHours, outboxHours + 24) * 3_600_000 };
 }
 
 export function readCommonSubgraphConfig(env: EnvReader, options: { standalone: boolean }): CommonSubgraphConfig {
@@ -141,6 +163,8 @@ export function readCommonSubgraphConfig(env: EnvReader, options: { standalone: 
     bus,
     principalSecrets: [current, previous].filter((s): s is string => !!s),
     outboxPollMs: env.int('OUTBOX_POLL_MS', 500, 10, 60_000),
+    ...readRetention(env),
+    busLossCheckMs: env.int('BUS_LOSS_CHECK_MS', 5_000, 100, 600_000),
   };
 }
 

@@ -94,7 +94,13 @@ export class SubgraphRuntime {
         throw new Error(`${name}: cannot reach Redis at ${config.redisUrl}: ${(err as Error).message}`);
       }
     }
-    const relay = new OutboxRelay(dataSource, bus, { pollMs: config.outboxPollMs });
+    const relay = new OutboxRelay(dataSource, bus, {
+      source: name,
+      pollMs: config.outboxPollMs,
+      retentionMs: config.outboxRetentionMs,
+      processedFactsRetentionMs: config.processedFactsRetentionMs,
+      lossCheckMs: config.busLossCheckMs,
+    });
     relay.start();
     return new SubgraphRuntime(name, config, dataSource, queries, bus, pubsub, relay, ownsInfra);
   }

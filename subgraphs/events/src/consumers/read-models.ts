@@ -1,4 +1,4 @@
-import { consumeOnce, dateParam, Fact, olderThanStored, SubgraphRuntime } from '../../../shared/src';
+import { consumeOnce, dateParam, Fact, olderThanStored, olderThanStoredAt, SubgraphRuntime } from '../../../shared/src';
 import { IsNull } from 'typeorm';
 import { AttributionMethod } from '../domain/event-types';
 import { FxRateModel, PartnerPlanModel, PlanModel, PlanModelVersion, RecentClick, TenantSettings } from '../entities/read-models.entity';
@@ -73,19 +73,23 @@ export function startReadModelConsumers(runtime: SubgraphRuntime, waiters?: Code
     types: ['commission_plan.changed', 'commission_plan.assigned'],
     handler: (fact: Fact) =>
       consumeOnce(ds, 'events.plans', fact, async (m) => {
+        // An older fact (out of order, or published again) never overwrites a newer assignment or plan.
+        const at = new Date(fact.occurredAt);
         if (fact.type === 'commission_plan.assigned') {
           const { partnerId, planId } = fact.payload as { partnerId: string; planId: string };
-          await m.getRepository(PartnerPlanModel).upsert({ partnerId, tenantId: fact.tenantId, planId }, ['partnerId']);
+          if (await olderThanStoredAt(m, PartnerPlanModel, { partnerId }, 'updatedAt', at)) return;
+          await m.getRepository(PartnerPlanModel).upsert({ partnerId, tenantId: fact.tenantId, planId, updatedAt: at }, ['partnerId']);
           return;
         }
         const { plan } = fact.payload as { plan: { id: string; isDefault: boolean; productId: string | null; cpaEventTypes: string[]; versions?: PlanModelVersion[] } };
         const repo = m.getRepository(PlanModel);
         const known = await repo.findOneBy({ planId: plan.id });
+        if (known?.updatedAt && new Date(known.updatedAt).getTime() > at.getTime()) return;
         // Facts may arrive out of order: an older one never takes away a version already known.
         const latest = (versions: PlanModelVersion[] | null | undefined) => Math.max(0, ...(versions ?? []).map((v) => v.version));
         const versions = latest(known?.versions) > latest(plan.versions) ? known!.versions : plan.versions ?? null;
         await repo.upsert(
-          { planId: plan.id, tenantId: fact.tenantId, isDefault: plan.isDefault, productId: plan.productId, cpaEventTypes: plan.cpaEventTypes, versions },
+          { planId: plan.id, tenantId: fact.tenantId, isDefault: plan.isDefault, productId: plan.productId, cpaEventTypes: plan.cpaEventTypes, versions, updatedAt: at },
           ['planId'],
         );
       }).then(() => undefined),
@@ -119,8 +123,12 @@ export function startReadModelConsumers(runtime: SubgraphRuntime, waiters?: Code
       consumeOnce(ds, 'events.link-settings', fact, async (m) => {
         const { settings } = fact.payload as LinkSettingsChanged;
         const repo = m.getRepository(TenantSettings);
+        const at = new Date(fact.occurredAt);
         const row = (await repo.findOneBy({ tenantId: fact.tenantId })) ?? repo.create({ tenantId: fact.tenantId, conversionEventTypes: null });
+        // An older fact (out of order, or published again) never overwrites newer link settings.
+        if (row.linkSettingsAt && new Date(row.linkSettingsAt).getTime() > at.getTime()) return;
         row.attributionWindowHours = settings.attributionWindowHours;
+        row.linkSettingsAt = at;
         row.updatedAt = new Date();
         await repo.save(row);
       }).then(() => undefined),
@@ -131,6 +139,9 @@ export function startReadModelConsumers(runtime: SubgraphRuntime, waiters?: Code
     handler: async (fact: Fact) => {
       const p = fact.payload as ReferralCodeChanged;
       await runtime.outbox.consume('events.referral-codes', fact, async (m, emit) => {
+        const key = { tenantId: fact.tenantId, source: p.source, codeKey: p.code.toLowerCase() };
+        // An older fact (out of order, or published again) never overwrites a newer state of the code.
+        if (await olderThanStored(m, ReferralCodeOwner, key, new Date(fact.occurredAt))) return;
         await m.getRepository(ReferralCodeOwner).upsert(
           {
             tenantId: fact.tenantId,

@@ -45,6 +45,10 @@ export class TenantSettings {
 
   @Column({ name: 'updated_at' })
   updatedAt: Date;
+
+  /** Time of the `link_settings.changed` fact attributionWindowHours is from: an older one is not applied. */
+  @Column({ name: 'link_settings_at', type: Date, nullable: true })
+  linkSettingsAt: Date | null;
 }
 
 /** Read model of commission plans (fed by `commission_plan.changed`): which event types each pays a CPA for. */
@@ -71,6 +75,10 @@ export class PlanModel {
    */
   @Column({ type: 'simple-json', nullable: true })
   versions: PlanModelVersion[] | null;
+
+  /** Time of the `commission_plan.changed` fact the row is from; null before facts were ordered. */
+  @Column({ name: 'updated_at', type: Date, nullable: true })
+  updatedAt: Date | null;
 }
 
 export interface PlanModelVersion {
@@ -92,6 +100,10 @@ export class PartnerPlanModel {
 
   @Column({ name: 'plan_id', type: 'varchar' })
   planId: string;
+
+  /** Time of the `commission_plan.assigned` fact the row is from; null before facts were ordered. */
+  @Column({ name: 'updated_at', type: Date, nullable: true })
+  updatedAt: Date | null;
 }
 
 /**

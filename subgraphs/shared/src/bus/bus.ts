@@ -62,6 +62,44 @@ export interface Bus {
 }
 
 /**
+ * Where a bus that may forget (Redis without persistence, a failover to a lagging replica)
+ * holds an outbox's facts: `epoch` names one life of the bus's memory (a new one after it
+ * lost everything), `position` counts the facts of that outbox it accepted in that life, in
+ * the order it accepted them. A fact published at a position the bus no longer reaches was
+ * forgotten and must be published again from the outbox.
+ */
+export interface OutboxMark {
+  epoch: string;
+  position: number;
+}
+
+/** A bus that can tell which outbox facts it still holds (see `OutboxMark`). */
+export interface ForgetfulBus extends Bus {
+  /**
+   * Publishes facts of one outbox in order, atomically with advancing its mark, so that any
+   * copy of the bus's data (a replica) holding the mark holds every fact up to it. Returns
+   * the mark after the last fact: fact i of n is at `position - n + 1 + i`.
+   */
+  publishFromOutbox(outbox: string, facts: { type: string; body: string }[]): Promise<OutboxMark>;
+  /** The outbox's mark as the bus holds it now; null when the bus has forgotten it (or never had it). */
+  outboxMark(outbox: string): Promise<OutboxMark | null>;
+  /** Identifies the running server process: a change means it restarted (and may have lost data). */
+  serverRunId(): Promise<string>;
+  /** Which of the fact types have no stream (any more). */
+  missingStreams(types: string[]): Promise<string[]>;
+  /**
+   * Trims each type's stream below what every consumer group has acknowledged (never an
+   * entry some group has not read or not acknowledged); a stream no group reads keeps
+   * `keepUnreadMs` of history for groups created later. Returns the entries removed.
+   */
+  trimAcknowledged(types: string[], keepUnreadMs: number): Promise<number>;
+}
+
+export function isForgetfulBus(bus: Bus): bus is ForgetfulBus {
+  return typeof (bus as Partial<ForgetfulBus>).publishFromOutbox === 'function';
+}
+
+/**
  * Live fan-out (not durable): conversions to subscribers on every gateway replica.
  * Messages are JSON-serialisable objects.
  */

@@ -2,7 +2,8 @@ import { Column, DataSource, Entity, EntityManager, Index, PrimaryColumn, QueryR
 import { newId } from '../ids';
 import { columnTypes, isPostgres } from '../data-source';
 import { logger, Logger } from '../logger';
-import { Bus, Fact } from './bus';
+import { Bus, Fact, ForgetfulBus, isForgetfulBus } from './bus';
+import { BusLossDetector } from './loss-detector';
 
 /**
  * Transactional outbox: a fact is written in the same database transaction as the
@@ -34,6 +35,14 @@ export class OutboxEntry {
 
   @Column({ name: 'published_at', type: Date, nullable: true })
   publishedAt: Date | null;
+
+  /** The bus's epoch when it accepted the fact (see OutboxMark); null on a bus that cannot forget on its own. */
+  @Column({ name: 'bus_epoch', type: 'varchar', nullable: true })
+  busEpoch: string | null;
+
+  /** The fact's position in that epoch: above the bus's current mark means the bus forgot it. */
+  @Column({ name: 'bus_position', type: 'bigint', nullable: true })
+  busPosition: string | null;
 }
 
 /** Inbox of a consumer: a fact id is recorded with the consumer's effect, once. */
@@ -77,6 +86,29 @@ export async function createBusTables(queryRunner: QueryRunner): Promise<void> {
       ],
     }),
   );
+}
+
+/**
+ * Columns that let the relay notice that Redis forgot published facts (bus epoch and position
+ * of each published fact), and indexes for retention: the outbox is pruned by creation time,
+ * the inbox by processing time. Every subgraph's migration 1765001600000+ calls it.
+ */
+export async function addBusRecoveryColumns(queryRunner: QueryRunner): Promise<void> {
+  const t = columnTypes(queryRunner);
+  // Plain ALTER TABLE (not TypeORM's SQLite table rebuild, which misses columns added in SQL before).
+  await queryRunner.query('ALTER TABLE outbox ADD COLUMN bus_epoch varchar');
+  await queryRunner.query(`ALTER TABLE outbox ADD COLUMN bus_position ${t.bigint}`);
+  await queryRunner.createIndex('outbox', new TableIndex({ name: 'outbox_bus_position', columnNames: ['bus_epoch', 'bus_position'] }));
+  await queryRunner.createIndex('outbox', new TableIndex({ name: 'outbox_created', columnNames: ['created_at'] }));
+  await queryRunner.createIndex('processed_facts', new TableIndex({ name: 'processed_facts_processed', columnNames: ['processed_at'] }));
+}
+
+export async function dropBusRecoveryColumns(queryRunner: QueryRunner): Promise<void> {
+  await queryRunner.dropIndex('processed_facts', 'processed_facts_processed');
+  await queryRunner.dropIndex('outbox', 'outbox_created');
+  await queryRunner.dropIndex('outbox', 'outbox_bus_position');
+  await queryRunner.query('ALTER TABLE outbox DROP COLUMN bus_position');
+  await queryRunner.query('ALTER TABLE outbox DROP COLUMN bus_epoch');
 }
 
 /** `?` placeholders for both drivers: PostgreSQL wants `$1, $2, ...`. */
@@ -155,12 +187,33 @@ export async function writeFacts(manager: EntityManager, facts: Fact[]): Promise
   );
 }
 
+/** Published facts are kept this long by default (OUTBOX_RETENTION_HOURS): the window Redis losses are repaired in. */
+export const DEFAULT_OUTBOX_RETENTION_MS = 7 * 86_400_000;
+/**
+ * How much longer than the outbox retention a consumer remembers the facts it processed: a fact
+ * republished at the end of its retention may wait this long in a stream (its consumer down) and
+ * still be recognised. PROCESSED_FACTS_RETENTION_HOURS must be at least retention + this.
+ */
+export const DEDUP_MARGIN_MS = 86_400_000;
+
 export interface RelayOptions {
   /** How often to look for unpublished facts when not nudged. Default 500 ms. */
   pollMs?: number;
   batchSize?: number;
-  /** Published rows older than this are deleted. Default 24 h. */
+  /**
+   * Name of the outbox on the bus (the subgraph). With it, a bus that can forget (Redis) records
+   * where each fact went and the relay republishes what the bus lost; without it, facts are
+   * published without that record (tests of the bus alone).
+   */
+  source?: string;
+  /** Published facts created longer ago than this are deleted; younger ones are republished when the bus loses them. Default 7 days. */
   retentionMs?: number;
+  /** Inbox rows (`processed_facts`) older than this are deleted; at least retentionMs + DEDUP_MARGIN_MS. Default retention + margin. */
+  processedFactsRetentionMs?: number;
+  /** How often to ask the bus whether it lost facts. Default 5 000 ms. */
+  lossCheckMs?: number;
+  /** How often to prune and trim. Default 60 000 ms. */
+  maintenanceMs?: number;
 }
 
 /** Publishes outbox rows to the bus, in commit order, and marks them published. */
@@ -169,11 +222,14 @@ export class OutboxRelay {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  private lastPrune = 0;
+  private lastMaintenance = 0;
   private readonly log: Logger;
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly retentionMs: number;
+  private readonly processedFactsRetentionMs: number;
+  private readonly maintenanceMs: number;
+  private readonly forgetful: { bus: ForgetfulBus; source: string; detector: BusLossDetector } | null;
 
   constructor(
     private readonly ds: DataSource,
@@ -182,8 +238,22 @@ export class OutboxRelay {
   ) {
     this.pollMs = options.pollMs ?? 500;
     this.batchSize = options.batchSize ?? 100;
-    this.retentionMs = options.retentionMs ?? 24 * 3600 * 1000;
+    this.retentionMs = options.retentionMs ?? DEFAULT_OUTBOX_RETENTION_MS;
+    this.processedFactsRetentionMs = options.processedFactsRetentionMs ?? this.retentionMs + DEDUP_MARGIN_MS;
+    if (this.processedFactsRetentionMs < this.retentionMs + DEDUP_MARGIN_MS) {
+      // Otherwise a fact republished near the end of its retention could be applied twice.
+      throw new Error('processedFactsRetentionMs must be at least retentionMs + 24 h: the inbox must remember every fact the outbox may republish');
+    }
+    this.maintenanceMs = options.maintenanceMs ?? 60_000;
     this.log = logger('outbox-relay');
+    this.forgetful =
+      options.source && isForgetfulBus(bus)
+        ? {
+            bus,
+            source: options.source,
+            detector: new BusLossDetector(ds, bus, options.source, { retentionMs: this.retentionMs, checkMs: options.lossCheckMs ?? 5_000, log: this.log }),
+          }
+        : null;
   }
 
   start(): void {
@@ -230,10 +300,12 @@ export class OutboxRelay {
     if (this.running) return this.running;
     this.running = (async () => {
       try {
+        // Before publishing: facts the bus forgot go back in line, in commit order with the rest.
+        await this.forgetful?.detector.check();
         let published: number;
         do published = await this.publishBatch();
         while (published === this.batchSize && !this.stopped);
-        await this.prune();
+        await this.maintain();
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'outbox relay could not publish; will retry');
       }
@@ -249,32 +321,46 @@ export class OutboxRelay {
     const pg = isPostgres(this.ds);
     return transaction(this.ds, async (m) => {
       // SKIP LOCKED lets several replicas relay the same outbox without double work.
-      const rows: { seq: number; body: string }[] = await m.query(
-        sql(m, `SELECT seq, body FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?${pg ? ' FOR UPDATE SKIP LOCKED' : ''}`),
+      const rows: { seq: number; type: string; body: string }[] = await m.query(
+        sql(m, `SELECT seq, type, body FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?${pg ? ' FOR UPDATE SKIP LOCKED' : ''}`),
         [this.batchSize],
       );
       if (!rows.length) return 0;
-      for (const row of rows) await this.bus.publish(JSON.parse(row.body) as Fact);
+      const now = pg ? new Date() : sqliteDate(new Date());
       const seqs = rows.map((r) => r.seq);
-      await m.query(sql(m, `UPDATE outbox SET published_at = ? WHERE seq IN (${seqs.map(() => '?').join(',')})`), [
-        pg ? new Date() : new Date().toISOString().replace('T', ' ').replace('Z', ''),
-        ...seqs,
-      ]);
+      const inList = seqs.map(() => '?').join(',');
+      if (this.forgetful) {
+        const mark = await this.forgetful.bus.publishFromOutbox(this.forgetful.source, rows);
+        const first = mark.position - rows.length + 1;
+        // Rows are in seq order and the bus numbered them in the same order.
+        await m.query(sql(m, `UPDATE outbox SET published_at = ?, bus_epoch = ?, bus_position = CASE seq ${seqs.map(() => 'WHEN ? THEN CAST(? AS BIGINT)').join(' ')} END WHERE seq IN (${inList})`), [
+          now,
+          mark.epoch,
+          ...seqs.flatMap((seq, i) => [seq, first + i]),
+          ...seqs,
+        ]);
+      } else {
+        for (const row of rows) await this.bus.publish(JSON.parse(row.body) as Fact);
+        await m.query(sql(m, `UPDATE outbox SET published_at = ? WHERE seq IN (${inList})`), [now, ...seqs]);
+      }
       return rows.length;
     });
   }
 
-  private async prune(): Promise<void> {
+  /** Retention: published facts past the republish window, inbox rows past the de-duplication window, acknowledged stream entries. */
+  private async maintain(): Promise<void> {
     const now = Date.now();
-    if (now - this.lastPrune < 60_000) return;
-    this.lastPrune = now;
-    const cutoff = new Date(now - this.retentionMs);
-    await this.ds
-      .createQueryBuilder()
-      .delete()
-      .from(OutboxEntry)
-      .where('published_at IS NOT NULL AND published_at < :cutoff', { cutoff: isPostgres(this.ds) ? cutoff : sqliteDate(cutoff) })
-      .execute();
+    if (now - this.lastMaintenance < this.maintenanceMs) return;
+    this.lastMaintenance = now;
+    const pg = isPostgres(this.ds);
+    const at = (ms: number) => (pg ? new Date(now - ms) : sqliteDate(new Date(now - ms)));
+    await this.ds.query(sql(this.ds, 'DELETE FROM outbox WHERE published_at IS NOT NULL AND created_at < ?'), [at(this.retentionMs)]);
+    await this.ds.query(sql(this.ds, 'DELETE FROM processed_facts WHERE processed_at < ?'), [at(this.processedFactsRetentionMs)]);
+    if (this.forgetful) {
+      const types = await this.forgetful.detector.publishedTypes();
+      await this.forgetful.bus.trimAcknowledged(types, this.retentionMs);
+      await this.forgetful.detector.checkStreams(types);
+    }
   }
 }
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'crypto';
 import os from 'os';
 import Redis from 'ioredis';
 import { logger, type Logger } from '../logger';
-import type { Bus, ConsumeOptions, Consumer, Fact, FactHandler } from './bus';
+import type { ConsumeOptions, Consumer, Fact, FactHandler, ForgetfulBus, OutboxMark } from './bus';
+import { busMetrics } from './metrics';
 
 const DEFAULT_REDELIVER_AFTER_MS = 30_000;
 const DEFAULT_BATCH_SIZE = 100;
@@ -13,8 +14,6 @@ const MAX_ERROR_BACKOFF_MS = 5_000;
 export interface RedisStreamsBusOptions {
   /** Stream key of a fact type is `<streamPrefix><type>`. Default `rgw:facts:`. */
   streamPrefix?: string;
-  /** Approximate `MAXLEN ~` trimming per stream. Default 1 000 000. */
-  maxLen?: number;
   /** Consumer name in Redis. Default `<hostname>-<pid>-<random>`. */
   consumerName?: string;
   /** How long one blocking read waits for new entries. Default 1000 ms. */
@@ -25,18 +24,37 @@ export interface RedisStreamsBusOptions {
 type RawEntry = [string, string[] | null] | null;
 
 /**
+ * Publishes an outbox's facts and advances its mark in one script: Redis runs and replicates a
+ * script as a unit, so a replica (or an AOF) holding the mark holds every fact before it. A
+ * missing mark means Redis forgot it: a new epoch starts. KEYS: mark, then one stream per fact;
+ * ARGV: a new epoch id, then one body per fact. No MAXLEN: streams are trimmed only below what
+ * every group acknowledged (`trimAcknowledged`).
+ */
+const PUBLISH_FROM_OUTBOX = `
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'position', 0)
+end
+for i = 2, #KEYS do
+  redis.call('XADD', KEYS[i], '*', 'f', ARGV[i])
+end
+local position = redis.call('HINCRBY', KEYS[1], 'position', #KEYS - 1)
+return {epoch, tostring(position)}
+`;
+
+/**
  * Bus on Redis streams: one stream per fact type, one Redis consumer group per bus group.
  * An entry is acknowledged when its handler resolves; one that stays unacknowledged
  * (handler failed, or its consumer died) is taken over by `XAUTOCLAIM` once idle for
  * `redeliverAfterMs`.
  */
-export class RedisStreamsBus implements Bus {
+export class RedisStreamsBus implements ForgetfulBus {
   readonly kind = 'redis' as const;
   private readonly log: Logger;
   /** Shared connection for every non-blocking command (publish, ack, claim, group setup). */
   private readonly client: Redis;
   private readonly streamPrefix: string;
-  private readonly maxLen: number;
   private readonly consumerName: string;
   private readonly blockMs: number;
   private readonly consumers = new Set<RedisStreamConsumer>();
@@ -49,7 +67,6 @@ export class RedisStreamsBus implements Bus {
   ) {
     this.log = logger('bus');
     this.streamPrefix = options.streamPrefix ?? 'rgw:facts:';
-    this.maxLen = options.maxLen ?? 1_000_000;
     this.consumerName = options.consumerName ?? `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
     this.blockMs = options.blockMs ?? 1_000;
     this.client = this.connect('command', {});
@@ -57,7 +74,81 @@ export class RedisStreamsBus implements Bus {
 
   async publish(fact: Fact): Promise<void> {
     if (this.closed) throw new Error('RedisStreamsBus is closed');
-    await this.client.xadd(this.stream(fact.type), 'MAXLEN', '~', this.maxLen, '*', 'f', JSON.stringify(fact));
+    await this.client.xadd(this.stream(fact.type), '*', 'f', JSON.stringify(fact));
+  }
+
+  async publishFromOutbox(outbox: string, facts: { type: string; body: string }[]): Promise<OutboxMark> {
+    if (this.closed) throw new Error('RedisStreamsBus is closed');
+    const keys = [this.markKey(outbox), ...facts.map((f) => this.stream(f.type))];
+    const [epoch, position] = (await this.client.eval(PUBLISH_FROM_OUTBOX, keys.length, ...keys, randomBytes(8).toString('hex'), ...facts.map((f) => f.body))) as [string, string];
+    return { epoch, position: Number(position) };
+  }
+
+  async outboxMark(outbox: string): Promise<OutboxMark | null> {
+    const [epoch, position] = await this.client.hmget(this.markKey(outbox), 'epoch', 'position');
+    return epoch ? { epoch, position: Number(position ?? 0) } : null;
+  }
+
+  async serverRunId(): Promise<string> {
+    const info = await this.client.info('server');
+    const runId = /^run_id:(\w+)/m.exec(info)?.[1];
+    if (!runId) throw new Error('INFO server has no run_id');
+    return runId;
+  }
+
+  async missingStreams(types: string[]): Promise<string[]> {
+    if (!types.length) return [];
+    const pipeline = this.client.pipeline();
+    for (const type of types) pipeline.exists(this.stream(type));
+    const replies = (await pipeline.exec()) ?? [];
+    return types.filter((_, i) => {
+      const [err, exists] = replies[i] ?? [null, 0];
+      if (err) throw err;
+      return exists === 0;
+    });
+  }
+
+  async trimAcknowledged(types: string[], keepUnreadMs: number): Promise<number> {
+    let removed = 0;
+    for (const type of types) {
+      const stream = this.stream(type);
+      const minId = await this.safeTrimPoint(stream, keepUnreadMs);
+      if (minId) removed += Number(await this.client.xtrim(stream, 'MINID', minId));
+    }
+    if (removed) busMetrics.trimmed().inc(removed);
+    return removed;
+  }
+
+  /**
+   * The lowest entry id some group still needs: per group, its oldest pending (delivered, not
+   * acknowledged) entry, or the first after its last delivered one. Everything below it was
+   * acknowledged by every group. Without groups, only entries older than `keepUnreadMs` go.
+   */
+  private async safeTrimPoint(stream: string, keepUnreadMs: number): Promise<string | null> {
+    let groups: unknown[];
+    try {
+      groups = (await this.client.xinfo('GROUPS', stream)) as unknown[];
+    } catch (err) {
+      if (String((err as Error)?.message).includes('no such key')) return null;
+      throw err;
+    }
+    if (!groups.length) return `${Math.max(0, Date.now() - keepUnreadMs)}-0`;
+    let lowest: string | null = null;
+    for (const raw of groups) {
+      const info = fieldsOf(raw as unknown[]);
+      let needed = nextId(String(info['last-delivered-id'] ?? '0-0'));
+      if (Number(info.pending ?? 0) > 0) {
+        const [, oldestPending] = (await this.client.xpending(stream, String(info.name))) as [number, string | null, string | null, unknown];
+        if (oldestPending && compareIds(oldestPending, needed) < 0) needed = oldestPending;
+      }
+      if (!lowest || compareIds(needed, lowest) < 0) lowest = needed;
+    }
+    return lowest;
+  }
+
+  private markKey(outbox: string): string {
+    // Fact types are dotted names without "~", so the mark never shares a key with a stream.
+    return `${this.streamPrefix}~outbox:${outbox}`;
   }
 
   consume(options: ConsumeOptions): Consumer {
@@ -160,7 +251,7 @@ class RedisStreamConsumer implements Consumer {
         failures = 0;
       } catch (err) {
         if (this.stopped) break;
-        if (String((err as Error)?.message).includes('NOGROUP')) this.groupsReady = false;
+        if (String((err as Error)?.message).includes('NOGROUP')) this.groupVanished();
         failures++;
         const delay = Math.min(MIN_ERROR_BACKOFF_MS * 2 ** (failures - 1), MAX_ERROR_BACKOFF_MS);
         this.s.log.warn({ err, group: this.s.group, consumer: this.s.name, retryInMs: delay }, 'bus consumer loop error');
@@ -169,6 +260,19 @@ class RedisStreamConsumer implements Consumer {
     }
     await quit(this.s.blocking);
     this.s.onStopped();
+  }
+
+  /**
+   * A group (or its stream) that existed is gone: Redis lost data (restarted without
+   * persistence, flushed, failed over). Recreating it from the start of the stream delivers
+   * whatever the stream still holds; the producers' relays republish what it lost.
+   */
+  private groupVanished(): void {
+    if (this.groupsReady) {
+      busMetrics.lossDetected().inc({ reason: 'group_missing' });
+      this.s.log.warn({ group: this.s.group, streams: this.s.streams }, 'consumer group gone from Redis (Redis lost data?); recreating it from the start of its streams');
+    }
+    this.groupsReady = false;
   }
 
   private async createGroups(): Promise<void> {
@@ -272,6 +376,19 @@ function parseFact(fields: string[]): Fact | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `[k1, v1, k2, v2, ...]` as an object. */
+function fieldsOf(list: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) out[String(list[i])] = list[i + 1];
+  return out;
+}
+
+/** The smallest id after `id`. */
+function nextId(id: string): string {
+  const [ms, seq] = id.split('-');
+  return `${ms}-${BigInt(seq ?? '0') + 1n}`;
 }
 
 function compareIds(a: string, b: string): number {

@@ -1,0 +1,15 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { addBusRecoveryColumns, dropBusRecoveryColumns } from '../../../shared/src';
+
+/** Where the bus holds each published fact, so the relay republishes what Redis forgets; retention indexes. */
+export class BusRecovery1765001600000 implements MigrationInterface {
+  name = 'BusRecovery1765001600000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await addBusRecoveryColumns(q);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await dropBusRecoveryColumns(q);
+  }
+}
