@@ -256,6 +256,15 @@ describeWithPostgresAndRedis('fault injection: processes killed with -9 and Redi
     const webhookIds = new Map<string, Set<string>>();
     for (const p of settled.posted) webhookIds.set(p.eventId, (webhookIds.get(p.eventId) ?? new Set()).add(p.webhookId));
     expect(acked.filter((a) => webhookIds.get(a.id)?.size !== 1).map((a) => `${a.id}: ${[...(webhookIds.get(a.id) ?? [])]}`)).toEqual([]);
+    // What the relays found Redis had forgotten (reported: how much depends on what consumers had read at the stop).
+    let lossDetected = 0;
+    let republished = 0;
+    for (const url of Object.values(stack.subgraphUrls)) {
+      for (const line of (await (await fetch(new URL('/metrics', url))).text()).split('\n')) {
+        if (line.startsWith('bus_data_loss_detected_total{')) lossDetected += Number(line.split(' ').pop());
+        if (line.startsWith('bus_facts_republished_total{')) republished += Number(line.split(' ').pop());
+      }
+    }
     const duplicates = settled.posted.length - new Set(settled.posted.map((p) => p.webhookId)).size;
 
     console.log(
@@ -263,6 +272,7 @@ describeWithPostgresAndRedis('fault injection: processes killed with -9 and Redi
         `fault injection: ${acked.length} events acknowledged by ${CLIENTS} clients (${failures} failed requests retried with their idempotency key)`,
         ...phases.map((p) => `  ${p}`),
         `  settled ${((Date.now() - loadEnded) / 1000).toFixed(1)} s after the load ended; ${settled.commissions.length} commissions`,
+        `  after Redis came back empty: data loss detected ${lossDetected} times, ${republished} facts republished from the outboxes`,
         `  the subscriber's stream ended ${(err.match(/stream ended/g) ?? []).length} times and resumed from its last cursor`,
         `  postbacks: ${settled.posted.length} received for ${acked.length} events, ${duplicates} duplicate deliveries (retries of the same webhook-id)`,
         `  total ${((Date.now() - started) / 1000).toFixed(1)} s`,
