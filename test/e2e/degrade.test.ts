@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { Stack, startDistributed, waitFor } from '../helpers/harness';
-import { ownRedis, OwnRedis } from '../helpers/redis-server';
+import { startOwnRedis, OwnRedis } from '../helpers/own-redis';
 import { createDatabase, describeWithPostgresAndRedis } from '../helpers/services';
 import { collect, wsClient } from '../helpers/ws';
 
@@ -47,7 +47,7 @@ describeWithPostgresAndRedis('degrade, do not fall over: Redis stopped, a subgra
 
   beforeAll(async () => {
     db = await createDatabase('rgw_degrade');
-    redis = await ownRedis();
+    redis = await startOwnRedis();
     stack = await startDistributed({ databaseUrl: db.url, redisUrl: redis.url, redisKeyPrefix: prefix });
     partner = (await ok(`mutation { createPartner(input: { name: "Degrade IB" }) { id name referralCode } }`)).createPartner;
     trackingUrl = (await ok(`mutation($p: ID) { createReferralLink(input: { partnerId: $p, path: "/degrade" }) { trackingUrl } }`, { p: partner.id })).createReferralLink.trackingUrl;
@@ -60,7 +60,7 @@ describeWithPostgresAndRedis('degrade, do not fall over: Redis stopped, a subgra
 
   afterAll(async () => {
     await stack?.stop();
-    await redis?.stop();
+    await redis?.close();
     await db?.drop();
   }, 60_000);
 

@@ -121,6 +121,11 @@ export interface Stack {
    * npm start is one process, so there the subgraphs restart with it (same ports and data).
    */
   restartGateway: () => Promise<void>;
+  /**
+   * Production layout only: kills one process (a subgraph or the gateway) with -9, as a crash would, and starts it
+   * again on the same port; resolves once it is ready.
+   */
+  restartService?: (name: string) => Promise<void>;
 }
 
 export function gqlClient(url: string, defaultKey: string) {
@@ -241,7 +246,7 @@ async function startEmbeddedOnce(extraEnv: Record<string, string>): Promise<Stac
 }
 
 /** Production layout: the gateway and each subgraph in its own process, on PostgreSQL and Redis. */
-export async function startDistributed(opts: { databaseUrl: string; redisUrl: string; redisKeyPrefix: string }): Promise<Stack> {
+export async function startDistributed(opts: { databaseUrl: string; redisUrl: string; redisKeyPrefix: string; env?: Record<string, string> }): Promise<Stack> {
   const secret = randomBytes(32).toString('hex');
   const [gatewayPort, ...subgraphPorts] = await freePorts(5);
   const common = {
@@ -262,12 +267,14 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
     COMMISSION_APPROVAL_INTERVAL_MS: '0',
     // kyc reserves its codes in links (the tenant's one code namespace).
     LINKS_URL: `http://127.0.0.1:${subgraphPorts[0]}/graphql`,
+    ...opts.env,
   };
   const names = ['links', 'events', 'kyc', 'commissions'] as const;
   const ports = Object.fromEntries(names.map((n, i) => [n, subgraphPorts[i]] as const)) as Record<(typeof names)[number], number>;
   const procs: Proc[] = [];
+  const subgraphEnv = (n: (typeof names)[number]) => ({ ...common, [`${n.toUpperCase()}_PORT`]: String(ports[n]) });
   try {
-    for (const n of names) procs.push(run(n, `subgraphs/${n}/src/index.js`, { ...common, [`${n.toUpperCase()}_PORT`]: String(ports[n]) }));
+    for (const n of names) procs.push(run(n, `subgraphs/${n}/src/index.js`, subgraphEnv(n)));
     const subgraphUrls = Object.fromEntries(names.map((n) => [n, `http://127.0.0.1:${ports[n]}/graphql`]));
     for (const n of names) await waitFor(`${n} /readyz`, () => ready(`http://127.0.0.1:${ports[n]}/readyz`), procs);
     const gatewayEnv = {
@@ -285,6 +292,16 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
     const tenant = await admin('create-tenant', '--name', 'Tenant A');
     const key = await admin('create-key', '--tenant', tenant.id, '--scopes', 'all', '--name', 'e2e');
     const gatewayUrl = `${origin}/graphql`;
+    const restartService = async (name: string) => {
+      const i = procs.findIndex((p) => p.name === name);
+      if (i < 0) throw new Error(`no process named ${name}`);
+      procs[i].child.kill('SIGKILL');
+      await procs[i].exited;
+      if (name === 'gateway') procs[i] = run('gateway', 'gateway/src/index.js', gatewayEnv);
+      else procs[i] = run(name, `subgraphs/${name}/src/index.js`, subgraphEnv(name as (typeof names)[number]));
+      const readyz = name === 'gateway' ? `${origin}/readyz` : `http://127.0.0.1:${ports[name as (typeof names)[number]]}/readyz`;
+      await waitFor(`${name} /readyz after a restart`, () => ready(readyz), procs);
+    };
     return {
       gatewayUrl,
       origin,
@@ -297,14 +314,9 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
       stop: () => stopAll([...procs].reverse()),
       env: common,
       principalSecret: secret,
-      restartGateway: async () => {
-        // The gateway keeps no state: killed outright, as a crash would.
-        const i = procs.findIndex((p) => p.name === 'gateway');
-        procs[i].child.kill('SIGKILL');
-        await procs[i].exited;
-        procs[i] = run('gateway', 'gateway/src/index.js', gatewayEnv);
-        await waitFor('gateway /readyz after a restart', () => ready(`${origin}/readyz`), procs);
-      },
+      // The gateway keeps no state: killed outright, as a crash would.
+      restartGateway: () => restartService('gateway'),
+      restartService,
     };
   } catch (err) {
     await stopAll(procs);

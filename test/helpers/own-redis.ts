@@ -5,18 +5,23 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { freePort, waitFor } from './harness';
 
-const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
+const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
 /**
- * A redis-server of a test's own on a free port, so the test may restart or flush it without
+ * A redis-server of a test's own on a free port, so the test may stop, restart or flush it without
  * touching the shared one. Without `aof` it keeps nothing (`--save "" --appendonly no`): a
  * restart forgets everything, as a Redis without persistence does.
  */
 export interface OwnRedis {
   url: string;
-  /** Stops it (SIGKILL: nothing written on the way out) and starts it again on the same port. */
-  restart(): Promise<void>;
+  /** Stops it (SIGKILL: nothing written on the way out): an outage until `start`. */
   stop(): Promise<void>;
+  /** Starts it again on the same port (empty unless `aof`). */
+  start(): Promise<void>;
+  /** Stops and starts it; with `aof` the stop is polite (SIGTERM flushes the AOF), so the data comes back. */
+  restart(): Promise<void>;
+  /** Stops it for good and removes its directory. */
+  close(): Promise<void>;
 }
 
 export function redisServerAvailable(): boolean {
@@ -31,11 +36,15 @@ export async function startOwnRedis(options: { aof?: boolean } = {}): Promise<Ow
   let child: ChildProcess | null = null;
 
   async function start(): Promise<void> {
-    const proc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir], { stdio: 'ignore' });
+    if (child) return;
+    let output = '';
+    const proc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout!.on('data', (d) => (output += d));
+    proc.stderr!.on('data', (d) => (output += d));
     child = proc;
     await waitFor(`redis-server on ${port}`, async () => {
-      if (proc.exitCode !== null) throw new Error(`redis-server on ${port} exited with ${proc.exitCode}`);
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      if (proc.exitCode !== null) throw new Error(`redis-server on ${port} exited with ${proc.exitCode}: ${output}`);
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
       probe.on('error', () => undefined);
       try {
         await probe.connect();
@@ -47,7 +56,7 @@ export async function startOwnRedis(options: { aof?: boolean } = {}): Promise<Ow
       } finally {
         probe.disconnect();
       }
-    });
+    }, [], 10_000);
   }
 
   async function kill(signal: NodeJS.Signals): Promise<void> {
@@ -62,12 +71,13 @@ export async function startOwnRedis(options: { aof?: boolean } = {}): Promise<Ow
   await start();
   return {
     url,
+    start,
+    stop: () => kill('SIGKILL'),
     async restart() {
-      // With AOF a polite stop (SIGTERM) flushes it, so the data comes back; without, SIGKILL loses all.
       await kill(options.aof ? 'SIGTERM' : 'SIGKILL');
       await start();
     },
-    async stop() {
+    async close() {
       await kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
     },

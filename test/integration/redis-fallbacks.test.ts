@@ -5,7 +5,7 @@ import { RedisRateLimiter } from '../../gateway/src/limits/rate-limiter';
 import { Degradation, FAIL_FAST_REDIS } from '../../subgraphs/shared/src/degraded';
 import { RedisReplayGuard } from '../../subgraphs/shared/src/principal';
 import { FallbackReplayGuard, REPLAY_FALLBACK_WINDOW_MS } from '../../subgraphs/shared/src/replay-fallback';
-import { ownRedis, OwnRedis } from '../helpers/redis-server';
+import { startOwnRedis, OwnRedis } from '../helpers/own-redis';
 import { describeWithRedis } from '../helpers/services';
 
 /** The per-process fallbacks against a Redis server of this suite's own, stopped and started again empty. */
@@ -13,14 +13,14 @@ describeWithRedis('fallbacks while Redis is away (own redis-server, stopped and 
   let server: OwnRedis;
   let redis: Redis;
   beforeAll(async () => {
-    server = await ownRedis();
+    server = await startOwnRedis();
     redis = new Redis(server.url, { ...FAIL_FAST_REDIS, lazyConnect: true });
     redis.on('error', () => undefined);
     await redis.connect();
   });
   afterAll(async () => {
     redis?.disconnect();
-    await server?.stop();
+    await server?.close();
   });
   const metric = async (name: string, feature: string) => (await register.getSingleMetric(name)!.get()).values.find((v) => v.labels.feature === feature)?.value;
   const reconnected = async () => {

@@ -71,7 +71,7 @@ describeWithPostgres('when Redis forgets, the outbox republishes and consumers a
 
   afterAll(async () => {
     for (const drop of drops) await drop();
-    await redis?.stop();
+    await redis?.close();
   });
 
   /**
@@ -233,7 +233,7 @@ describeWithPostgres('a Redis restart that keeps its data (AOF) is noticed and r
   afterAll(async () => {
     await producer?.destroy();
     await drop?.();
-    await redis?.stop();
+    await redis?.close();
   });
 
   it('the run_id change is counted, the mark is intact, no fact is republished', async () => {
