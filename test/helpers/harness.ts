@@ -20,6 +20,8 @@ export interface Proc {
   child: ChildProcess;
   output: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Set once the service is up: an exit after that is reported with its output. */
+  watched: boolean;
 }
 
 export function run(name: string, script: string, env: Record<string, string>, args: string[] = []): Proc {
@@ -29,8 +31,16 @@ export function run(name: string, script: string, env: Record<string, string>, a
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { name, child, output: () => out, exited };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      // A service that dies on its own (not stopped by a signal, not a clean exit) takes every later test with it:
+      // say why here, where the failures that follow cannot.
+      if (proc.watched && code !== null && code !== 0) process.stderr.write(`\n[harness] ${name} exited with code ${code}; its last output:\n${out.slice(-4000)}\n`);
+      resolve({ code, signal });
+    }),
+  );
+  const proc: Proc = { name, child, output: () => out, exited, watched: false };
+  return proc;
 }
 
 /** `n` distinct free ports: all held open until every one is chosen, so none repeats. */
@@ -218,6 +228,7 @@ async function startEmbeddedOnce(extraEnv: Record<string, string>): Promise<Stac
   const gatewayUrl = await waitFor('the start banner', async () => /GraphQL endpoint: (\S+)/.exec(proc.output())?.[1], [proc]);
   const origin = new URL(gatewayUrl).origin;
   await waitFor('gateway /readyz', () => ready(`${origin}/readyz`), [proc]);
+  proc.watched = true;
   const tenantId = /Demo tenant:\s+(\S+)/.exec(proc.output())![1];
   const principalSecret = extraEnv.PRINCIPAL_SECRET ?? (JSON.parse(fs.readFileSync(path.join(extraEnv.DATA_DIR ?? dataDir, 'secrets.json'), 'utf8')).principalSecret as string);
   const adminEnv = { DATA_DIR: dataDir, ...(extraEnv.DATABASE_URL ? { DATABASE_URL: extraEnv.DATABASE_URL } : {}) };
@@ -241,6 +252,7 @@ async function startEmbeddedOnce(extraEnv: Record<string, string>): Promise<Stac
       await stopAll(procs);
       procs[0] = run('start-all', 'gateway/src/start-all.js', env);
       await waitFor('gateway /readyz after a restart', () => ready(`${origin}/readyz`), procs);
+      procs[0].watched = true;
     },
   };
 }
@@ -288,6 +300,7 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
     procs.push(run('gateway', 'gateway/src/index.js', gatewayEnv));
     const origin = `http://127.0.0.1:${gatewayPort}`;
     await waitFor('gateway /readyz', () => ready(`${origin}/readyz`), procs);
+    for (const p of procs) p.watched = true;
     const admin = adminRunner({ DATABASE_URL: opts.databaseUrl });
     const tenant = await admin('create-tenant', '--name', 'Tenant A');
     const key = await admin('create-key', '--tenant', tenant.id, '--scopes', 'all', '--name', 'e2e');
@@ -301,6 +314,7 @@ export async function startDistributed(opts: { databaseUrl: string; redisUrl: st
       else procs[i] = run(name, `subgraphs/${name}/src/index.js`, subgraphEnv(name as (typeof names)[number]));
       const readyz = name === 'gateway' ? `${origin}/readyz` : `http://127.0.0.1:${ports[name as (typeof names)[number]]}/readyz`;
       await waitFor(`${name} /readyz after a restart`, () => ready(readyz), procs);
+      procs[i].watched = true;
     };
     return {
       gatewayUrl,
