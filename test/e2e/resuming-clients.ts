@@ -81,6 +81,8 @@ export function defineResumingClientTests(stack: () => Stack): void {
     }, 180_000);
 
     const browserIt = fs.existsSync(CHROMIUM) || process.env.CI ? it : it.skip;
+    // eslint-disable-next-line no-console
+    if (browserIt === it.skip) console.warn(`SKIPPED: the browser client test needs Debian's Chromium at ${CHROMIUM} (apt-get install -y chromium); with CI=true it fails instead`);
     browserIt('the browser client (examples/live-conversions-browser.js) in Chromium shows every event exactly once, in order, across a gateway restart', async () => {
       if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
       const { chromium } = await import('playwright-core');
