@@ -1,9 +1,10 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import Redis from 'ioredis';
 import { Client } from 'pg';
 import type { Stack } from './harness';
 import { databasesOf } from './db-snapshot';
+
+export { busOwes } from './db-snapshot';
 
 const LOG = 'rgw_test_deliveries';
 const TRIGGER = 'rgw_test_log_deliveries';
@@ -144,40 +145,3 @@ export async function inboxHas(stack: Stack, factId: string): Promise<number> {
   return counts.reduce((a, b) => a + b, 0);
 }
 
-/**
- * Facts the bus still owes a first processing: on Redis, the entries of every consumer group not yet read or
- * read and not acknowledged (pending: a failed attempt waits `redeliverAfterMs` before its retry). A snapshot taken
- * while some are owed would see them land later. The in-process bus retries within milliseconds: nothing to ask.
- */
-export async function busOwes(stack: Stack): Promise<string[]> {
-  const url = stack.env?.REDIS_URL;
-  if (!url) return [];
-  const prefix = `${stack.env?.REDIS_KEY_PREFIX ?? 'rgw:'}facts:`;
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    const owed: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = (await redis.call('SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '500', 'TYPE', 'stream')) as [string, string[]];
-      cursor = next;
-      const fields = (raw: unknown[]) => {
-        const info = new Map<string, unknown>();
-        for (let i = 0; i < raw.length; i += 2) info.set(String(raw[i]), raw[i + 1]);
-        return info;
-      };
-      for (const key of keys) {
-        const last = String(fields((await redis.call('XINFO', 'STREAM', key)) as unknown[]).get('last-generated-id'));
-        for (const raw of (await redis.call('XINFO', 'GROUPS', key)) as unknown[][]) {
-          const info = fields(raw);
-          const pending = Number(info.get('pending') ?? 0);
-          const unread = String(info.get('last-delivered-id')) !== last;
-          if (pending || unread) owed.push(`${key.slice(prefix.length)} ${info.get('name')}: ${pending} pending${unread ? ', some unread' : ''}`);
-        }
-      }
-    } while (cursor !== '0');
-    return owed;
-  } finally {
-    redis.disconnect();
-  }
-}
