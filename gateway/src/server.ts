@@ -37,6 +37,7 @@ import { serveSubscriptions } from './subscriptions/server';
 import { UpstreamSubscriptions } from './subscriptions/upstream';
 import { clickRedirectProxy } from './http/redirect-proxy';
 import { corsMiddleware } from './http/cors';
+import { CSRF_PREFLIGHT_HEADERS } from './http/csrf';
 import { inputChecker, scalarInputsPlugin } from './scalar-inputs';
 import { operationChecksPlugin } from './operation-checks';
 import { subgraphFetcher } from './http/subgraph-fetcher';
@@ -104,6 +105,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     allowBatchedHttpRequests: true,
+    csrfPrevention: { requestHeaders: CSRF_PREFLIGHT_HEADERS },
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // Signals are ours (runMain): Apollo must not stop itself or re-raise SIGTERM.

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { Stack } from '../helpers/harness';
+
+const uid = () => randomBytes(4).toString('hex');
+
+/** A GET as urql and graphql-request (method GET) send it: the operation in the URL, no content-type. */
+async function get(stack: Stack, query: string, headers: Record<string, string>): Promise<{ status: number; json: any }> {
+  const url = new URL(stack.gatewayUrl);
+  url.searchParams.set('query', query);
+  const res = await fetch(url, { headers });
+  return { status: res.status, json: await res.json() };
+}
+
+/**
+ * Issue 18: what GraphQL clients send by default, answered usefully: GET queries with our
+ * credentials pass the CSRF check.
+ */
+export function defineClientEdgeTests(stack: () => Stack): void {
+  describe('CSRF prevention knows our credentials (issue 18)', () => {
+    it('a GET query with x-api-key and no content-type (urql, graphql-request GET) is 200', async () => {
+      const res = await get(stack(), '{ __typename }', { 'x-api-key': stack().apiKey });
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ data: { __typename: 'Query' } });
+    });
+
+    it('a GET query with authorization: Bearer <key> and no content-type is 200', async () => {
+      const res = await get(stack(), '{ __typename }', { authorization: `Bearer ${stack().apiKey}` });
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ data: { __typename: 'Query' } });
+    });
+
+    it('a GET without credentials or a preflight header is still refused as a possible CSRF (400 BAD_REQUEST)', async () => {
+      const res = await get(stack(), '{ __typename }', {});
+      expect(res.status).toBe(400);
+      expect(res.json.errors).toHaveLength(1);
+      expect(res.json.errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
+      expect(res.json.errors[0].message).toMatch(/^This operation has been blocked as a potential Cross-Site Request Forgery \(CSRF\)/);
+      expect(res.json.data).toBeUndefined();
+    });
+
+    it('a mutation over GET, even with a key, is 405 and changes nothing (GraphQL over HTTP)', async () => {
+      const name = `csrf-get-${uid()}`;
+      const res = await get(stack(), `mutation { createPartner(input: { name: "${name}" }) { id } }`, { 'x-api-key': stack().apiKey });
+      expect(res.status).toBe(405);
+      expect(res.json.errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
+      expect(res.json.errors[0].message).toBe('GET requests only support query operations, not mutation operations');
+      const found = await stack().gql(`query($s: String) { partners(filter: { search: $s }) { totalCount } }`, { s: name });
+      expect(found.body.data.partners.totalCount).toBe(0);
+    });
+  });
+}
