@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
 import { Stack } from '../helpers/harness';
 
 const uid = () => randomBytes(4).toString('hex');
@@ -11,9 +12,20 @@ async function get(stack: Stack, query: string, headers: Record<string, string>)
   return { status: res.status, json: await res.json() };
 }
 
+/** Opens a WebSocket to the gateway offering `protocols`; resolves with how it closed. */
+function closeOf(stack: Stack, protocols: string[]): Promise<{ code: number; reason: string; protocol: string; error?: string }> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(stack.gatewayUrl.replace(/^http/, 'ws'), protocols);
+    let error: string | undefined;
+    socket.on('error', (err) => (error = err.message));
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString(), protocol: socket.protocol, error }));
+  });
+}
+
 /**
  * Issue 18: what GraphQL clients send by default, answered usefully: GET queries with our
- * credentials pass the CSRF check.
+ * credentials pass the CSRF check; a legacy
+ * subscriptions-transport-ws client is told to use graphql-ws.
  */
 export function defineClientEdgeTests(stack: () => Stack): void {
   describe('CSRF prevention knows our credentials (issue 18)', () => {
@@ -46,6 +58,34 @@ export function defineClientEdgeTests(stack: () => Stack): void {
       expect(res.json.errors[0].message).toBe('GET requests only support query operations, not mutation operations');
       const found = await stack().gql(`query($s: String) { partners(filter: { search: $s }) { totalCount } }`, { s: name });
       expect(found.body.data.partners.totalCount).toBe(0);
+    });
+  });
+
+  describe('legacy subscriptions-transport-ws clients (issue 18)', () => {
+    it('a client offering the old graphql-ws subprotocol is closed with 4406 and a reason naming graphql-ws, not 1006', async () => {
+      const closed = await closeOf(stack(), ['graphql-ws']);
+      expect(closed).toEqual({
+        code: 4406,
+        reason: 'subscriptions-transport-ws is not supported: use graphql-ws (graphql-transport-ws subprotocol)',
+        protocol: 'graphql-ws',
+        error: undefined,
+      });
+    });
+
+    it('a client offering both subprotocols gets graphql-transport-ws and stays connected', async () => {
+      const socket = new WebSocket(stack().gatewayUrl.replace(/^http/, 'ws'), ['graphql-ws', 'graphql-transport-ws']);
+      try {
+        await new Promise((resolve, reject) => {
+          socket.once('open', resolve);
+          socket.once('error', reject);
+        });
+        expect(socket.protocol).toBe('graphql-transport-ws');
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: stack().apiKey } }));
+        const ack = await new Promise((resolve) => socket.once('message', (data) => resolve(JSON.parse(String(data)))));
+        expect(ack).toEqual({ type: 'connection_ack' });
+      } finally {
+        socket.close();
+      }
     });
   });
 }

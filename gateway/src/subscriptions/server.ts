@@ -12,6 +12,7 @@ import { DocumentLimits, documentLimitErrors, sourceNestingError } from '../limi
 import { unresolvedOperation } from '../operation-checks';
 import { SubscriptionPlanner } from './planner';
 import { UpstreamSubscriptions } from './upstream';
+import { refuseLegacyClients } from './legacy-protocol';
 
 export interface SubscriptionLimits {
   perConnection: number;
@@ -155,6 +156,7 @@ export function serveSubscriptions(opts: {
     wss,
     12_000,
   );
+  refuseLegacyClients(wss);
   return {
     async dispose() {
       // 1001 "going away": clients reconnect (to another replica) and resume with their cursor.
