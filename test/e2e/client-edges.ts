@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { Stack } from '../helpers/harness';
+import { Stack, waitFor } from '../helpers/harness';
+import { collect, wsClient } from '../helpers/ws';
 
 const uid = () => randomBytes(4).toString('hex');
 
 /** A GET as urql and graphql-request (method GET) send it: the operation in the URL, no content-type. */
+async function post(stack: Stack, body: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey }, body: JSON.stringify(body) });
+  return { status: res.status, json: await res.json() };
+}
+
 async function get(stack: Stack, query: string, headers: Record<string, string>): Promise<{ status: number; json: any }> {
   const url = new URL(stack.gatewayUrl);
   url.searchParams.set('query', query);
@@ -25,7 +31,8 @@ function closeOf(stack: Stack, protocols: string[]): Promise<{ code: number; rea
 /**
  * Issue 18: what GraphQL clients send by default, answered usefully: GET queries with our
  * credentials pass the CSRF check; a legacy
- * subscriptions-transport-ws client is told to use graphql-ws.
+ * subscriptions-transport-ws client is told to use graphql-ws; @defer is refused saying what to
+ * do instead.
  */
 export function defineClientEdgeTests(stack: () => Stack): void {
   describe('CSRF prevention knows our credentials (issue 18)', () => {
@@ -85,6 +92,47 @@ export function defineClientEdgeTests(stack: () => Stack): void {
         expect(ack).toEqual({ type: 'connection_ack' });
       } finally {
         socket.close();
+      }
+    });
+  });
+
+  describe('@defer is refused with the alternative (issue 18)', () => {
+    const deferred = '{ partners(first: 1) { totalCount ... @defer(label: "slow") { nodes { id clickCount } } } }';
+    const expected = [
+      {
+        message:
+          'the @defer directive is not supported: this gateway has no incremental delivery (every answer comes whole, in one response). Send the query without @defer, or split it into two queries (the fast fields first); for data that changes, use a subscription',
+        extensions: { code: 'BAD_REQUEST', reason: 'defer_not_supported' },
+      },
+    ];
+
+    it('a query using @defer, POST or GET, is 400 BAD_REQUEST (reason defer_not_supported) naming what to send instead, not "Unknown directive"', async () => {
+      const posted = await post(stack(), { query: deferred });
+      expect(posted.status).toBe(400);
+      expect(posted.json).toEqual({ errors: expected });
+      const got = await get(stack(), deferred, { 'x-api-key': stack().apiKey });
+      expect(got.status).toBe(400);
+      expect(got.json).toEqual({ errors: expected });
+      // The same query without @defer runs.
+      const whole = await post(stack(), { query: deferred.replace(' @defer(label: "slow")', '') });
+      expect(whole.status).toBe(200);
+      expect(typeof whole.json.data.partners.totalCount).toBe('number');
+    });
+
+    it('"@defer" in a string value or a comment is not the directive: the query runs', async () => {
+      const res = await post(stack(), { query: '# no @defer here\n{ partners(first: 1, filter: { search: "@defer" }) { totalCount } }' });
+      expect(res.status).toBe(200);
+      expect(res.json.data.partners.totalCount).toBe(0);
+    });
+
+    it('a subscription using @defer over WebSocket gets the same error', async () => {
+      const { client } = wsClient(stack().gatewayUrl, { apiKey: stack().apiKey });
+      try {
+        const sub = collect(client, 'subscription { conversionRecorded { id ... @defer { partner { name } } } }');
+        const error = await waitFor('the refusal', async () => (sub.isDone() ? sub.error() : undefined), [], 10_000);
+        expect(error).toEqual(expected);
+      } finally {
+        await client.dispose();
       }
     });
   });
