@@ -37,8 +37,9 @@ import { serveSubscriptions } from './subscriptions/server';
 import { UpstreamSubscriptions } from './subscriptions/upstream';
 import { clickRedirectProxy } from './http/redirect-proxy';
 import { corsMiddleware } from './http/cors';
+import { CSRF_PREFLIGHT_HEADERS } from './http/csrf';
 import { inputChecker, scalarInputsPlugin } from './scalar-inputs';
-import { operationChecksPlugin } from './operation-checks';
+import { deferError, operationChecksPlugin } from './operation-checks';
 import { subgraphFetcher } from './http/subgraph-fetcher';
 import { DocumentLimits, documentLimitsPlugin, sourceNestingError } from './limits/document-limits';
 import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
@@ -104,6 +105,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     allowBatchedHttpRequests: true,
+    csrfPrevention: { requestHeaders: CSRF_PREFLIGHT_HEADERS },
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // Signals are ours (runMain): Apollo must not stop itself or re-raise SIGTERM.
@@ -167,11 +169,12 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
         return;
       }
       // Before Apollo parses (recursively) and before credentials are checked: a cheap loop.
+      // @defer too: GraphQL validation would call it an unknown directive, not say what to do.
       const sources = [req.query?.query, ...(Array.isArray(req.body) ? req.body : [req.body]).map((op) => (op as { query?: unknown } | undefined)?.query)];
       for (const source of sources) {
-        const tooDeep = typeof source === 'string' ? sourceNestingError(source) : null;
-        if (tooDeep) {
-          res.status(400).json({ errors: [{ message: tooDeep.message, extensions: tooDeep.extensions }] });
+        const refused = typeof source === 'string' ? (sourceNestingError(source) ?? deferError(source)) : null;
+        if (refused) {
+          res.status(400).json({ errors: [{ message: refused.message, extensions: refused.extensions }] });
           return;
         }
       }

@@ -33,6 +33,7 @@ import { defineBadInputTests } from './bad-input';
 import { defineValidationTests } from './validation';
 import { defineAuthThrottlingTests } from './auth-throttling';
 import { defineClientMistakeTests } from './client-mistakes';
+import { defineClientEdgeTests } from './client-edges';
 import { defineResumingClientTests } from './resuming-clients';
 
 describe('npm start (embedded SQLite, in-process bus): the foundation slice through the gateway', () => {
@@ -70,6 +71,7 @@ describe('npm start (embedded SQLite, in-process bus): the foundation slice thro
   defineValidationTests(() => stack);
   defineBadInputTests(() => stack);
   defineClientMistakeTests(() => stack);
+  defineClientEdgeTests(() => stack);
   defineCpaCorrectionTests(() => stack);
   defineAuthThrottlingTests(() => stack);
   // After the parts with EUR payments: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.

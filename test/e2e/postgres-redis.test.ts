@@ -30,6 +30,7 @@ import { defineBadInputTests } from './bad-input';
 import { defineValidationTests } from './validation';
 import { defineAuthThrottlingTests } from './auth-throttling';
 import { defineClientMistakeTests } from './client-mistakes';
+import { defineClientEdgeTests } from './client-edges';
 import { defineResumingClientTests } from './resuming-clients';
 import Redis from 'ioredis';
 
@@ -73,6 +74,7 @@ describeWithPostgresAndRedis('production layout: five processes on PostgreSQL an
   defineValidationTests(() => stack);
   defineBadInputTests(() => stack);
   defineClientMistakeTests(() => stack);
+  defineClientEdgeTests(() => stack);
   defineCpaCorrectionTests(() => stack);
   defineAuthThrottlingTests(() => stack);
   // After the parts with EUR payments: it sets a EUR->USD rate dated hours back, which would convert other parts' EUR payments.

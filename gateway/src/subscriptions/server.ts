@@ -9,9 +9,10 @@ import { formatError, logger, Principal } from '../../../subgraphs/shared/src';
 import { CredentialCheck } from '../auth/key-store';
 import { GatewayContext, PrincipalSigner } from '../auth/principal-forwarding';
 import { DocumentLimits, documentLimitErrors, sourceNestingError } from '../limits/document-limits';
-import { unresolvedOperation } from '../operation-checks';
+import { deferError, unresolvedOperation } from '../operation-checks';
 import { SubscriptionPlanner } from './planner';
 import { UpstreamSubscriptions } from './upstream';
+import { refuseLegacyClients } from './legacy-protocol';
 
 export interface SubscriptionLimits {
   perConnection: number;
@@ -117,8 +118,8 @@ export function serveSubscriptions(opts: {
         if (s.active >= opts.limits.perConnection) {
           return [new GraphQLError(`at most ${opts.limits.perConnection} active subscriptions per connection`, { extensions: { code: 'RATE_LIMITED' } })];
         }
-        const tooDeep = sourceNestingError(payload.query);
-        if (tooDeep) return [tooDeep];
+        const refused = sourceNestingError(payload.query) ?? deferError(payload.query);
+        if (refused) return [refused];
         let document;
         try {
           document = parse(payload.query);
@@ -155,6 +156,7 @@ export function serveSubscriptions(opts: {
     wss,
     12_000,
   );
+  refuseLegacyClients(wss);
   return {
     async dispose() {
       // 1001 "going away": clients reconnect (to another replica) and resume with their cursor.
