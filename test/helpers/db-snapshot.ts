@@ -216,19 +216,34 @@ export async function busOwes(stack: Stack): Promise<string[]> {
 }
 
 /**
- * Waits until the stack is quiet: no pending work in the databases, nothing the bus still owes a
- * consumer (a delivery that failed waits before its retry, with no row changing meanwhile), and two
- * snapshots `gapMs` apart equal. Resolves with the later snapshot.
+ * Waits until the stack is quiet: nothing the bus still owes a consumer (with `busWaitMs`: a delivery that failed
+ * waits before its retry, with no row changing meanwhile), no pending work in the
+ * databases, and two snapshots `gapMs` apart equal. Resolves with the later snapshot.
  */
-export async function quietSnapshot(stack: Stack, opts: { gapMs?: number; timeoutMs?: number } = {}): Promise<Snapshot> {
+export async function quietSnapshot(stack: Stack, opts: { gapMs?: number; timeoutMs?: number; busWaitMs?: number } = {}): Promise<Snapshot> {
   const gapMs = opts.gapMs ?? 300;
-  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  // A delivery that failed is retried after redeliverAfterMs (30 s, claimed within ~45 s). One still owed after
+  // that failed its retry too (a fact waiting for another, e.g. a partner not known yet) and changed nothing:
+  // waiting longer would only wait for the fact it waits for.
+  // Asked for by callers that compare snapshots around writes of their own (busWaitMs), off by default: the
+  // wait is up to a full retry cycle whenever a fact waits for another.
+  const busWaitMs = opts.busWaitMs ?? 0;
+  if (busWaitMs > 0) {
+    const busDeadline = Date.now() + busWaitMs;
+    let owed = await busOwes(stack);
+    while (owed.length && Date.now() < busDeadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      owed = await busOwes(stack);
+    }
+    if (owed.length) console.warn(`quietSnapshot: still owed after ${busWaitMs} ms (retrying without effect): ${owed.join('; ')}`);
+  }
   const deadline = Date.now() + timeoutMs;
   let last = await snapshot(stack);
   for (;;) {
     await new Promise((r) => setTimeout(r, gapMs));
     const next = await snapshot(stack);
-    const pending = [...pendingWork(next), ...(await busOwes(stack))];
+    const pending = pendingWork(next);
     const changes = diff(last, next);
     if (!pending.length && !changes.length) return next;
     if (Date.now() > deadline) {
