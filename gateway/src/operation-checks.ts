@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DocumentNode, GraphQLError, Kind, Lexer, Source, TokenKind } from 'graphql';
+import { MAX_SOURCE_NESTING, sourceNestingLimit } from './limits/document-limits';
 
 /**
  * Which operation of the document runs, and whether HTTP can run it: an unknown
@@ -35,18 +36,21 @@ export const DEFER_NOT_SUPPORTED =
   'the @defer directive is not supported: this gateway has no incremental delivery (every answer comes whole, in one response). Send the query without @defer, or split it into two queries (the fast fields first); for data that changes, use a subscription';
 
 /**
- * A document using `@defer`, refused with what to do instead; null otherwise. The engine
- * (@apollo/gateway) has no incremental delivery, so the supergraph declares no @defer and
- * GraphQL validation would answer only "Unknown directive". Read from the tokens, so a
- * "@defer" inside a string or a comment is not one; syntax errors are the parser's to report.
+ * The checks that must run on the raw query before Apollo parses it, in one lexer pass (every request pays
+ * it): nesting deeper than MAX_SOURCE_NESTING (the parser would overflow the call stack; document-limits.ts)
+ * and `@defer` (no incremental delivery on this engine). A directive named defer inside a string or a
+ * comment is no token and does not count; a source the lexer refuses is left to the parser's own error.
  */
-export function deferError(source: string): GraphQLError | null {
-  if (!source.includes('defer')) return null;
+export function preParseError(source: string): GraphQLError | null {
   const lexer = new Lexer(new Source(source));
+  let depth = 0;
+  let afterAt = false;
   try {
-    let afterAt = false;
     for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
-      if (afterAt && token.kind === TokenKind.NAME && token.value === 'defer') {
+      if (token.kind === TokenKind.BRACE_L || token.kind === TokenKind.BRACKET_L || token.kind === TokenKind.PAREN_L) {
+        if (++depth > MAX_SOURCE_NESTING) return sourceNestingLimit();
+      } else if (token.kind === TokenKind.BRACE_R || token.kind === TokenKind.BRACKET_R || token.kind === TokenKind.PAREN_R) depth--;
+      else if (afterAt && token.kind === TokenKind.NAME && token.value === 'defer') {
         return new GraphQLError(DEFER_NOT_SUPPORTED, { extensions: { code: 'BAD_REQUEST', reason: 'defer_not_supported' } });
       }
       afterAt = token.kind === TokenKind.AT;

@@ -39,9 +39,9 @@ import { clickRedirectProxy } from './http/redirect-proxy';
 import { corsMiddleware } from './http/cors';
 import { CSRF_PREFLIGHT_HEADERS } from './http/csrf';
 import { inputChecker, scalarInputsPlugin } from './scalar-inputs';
-import { deferError, operationChecksPlugin } from './operation-checks';
+import { operationChecksPlugin, preParseError } from './operation-checks';
 import { subgraphFetcher } from './http/subgraph-fetcher';
-import { DocumentLimits, documentLimitsPlugin, sourceNestingError } from './limits/document-limits';
+import { DocumentLimits, documentLimitsPlugin } from './limits/document-limits';
 import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './limits/rate-limiter';
 import { addressOf, AuthThrottle, NO_GUARD } from './limits/auth-throttle';
 import { FallbackRateLimiter } from './limits/fallback-limiter';
@@ -172,7 +172,7 @@ export async function start(config: GatewayConfig): Promise<RunningGateway> {
       // @defer too: GraphQL validation would call it an unknown directive, not say what to do.
       const sources = [req.query?.query, ...(Array.isArray(req.body) ? req.body : [req.body]).map((op) => (op as { query?: unknown } | undefined)?.query)];
       for (const source of sources) {
-        const refused = typeof source === 'string' ? (sourceNestingError(source) ?? deferError(source)) : null;
+        const refused = typeof source === 'string' ? preParseError(source) : null;
         if (refused) {
           res.status(400).json({ errors: [{ message: refused.message, extensions: refused.extensions }] });
           return;

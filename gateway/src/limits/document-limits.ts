@@ -53,25 +53,12 @@ export const MAX_NESTING = 200;
  */
 export const MAX_SOURCE_NESTING = 2 * MAX_NESTING;
 
-/** A document nested deeper than MAX_SOURCE_NESTING, refused before it is parsed; null otherwise (syntax errors are the parser's to report). */
-export function sourceNestingError(source: string): GraphQLError | null {
-  const lexer = new Lexer(new Source(source));
-  let depth = 0;
-  try {
-    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
-      if (token.kind === TokenKind.BRACE_L || token.kind === TokenKind.BRACKET_L || token.kind === TokenKind.PAREN_L) depth++;
-      else if (token.kind === TokenKind.BRACE_R || token.kind === TokenKind.BRACKET_R || token.kind === TokenKind.PAREN_R) depth--;
-      if (depth > MAX_SOURCE_NESTING) {
-        return limitError(
-          `the document nests braces, brackets and parentheses more than ${MAX_SOURCE_NESTING} levels deep; at most ${MAX_SOURCE_NESTING} are allowed (selections at most ${MAX_NESTING}, MAX_NESTING)`,
-          'MAX_NESTING',
-        );
-      }
-    }
-  } catch {
-    return null;
-  }
-  return null;
+/** The refusal of a source nested deeper than MAX_SOURCE_NESTING (checked before parsing: operation-checks.ts preParseError). */
+export function sourceNestingLimit(): GraphQLError {
+  return limitError(
+    `the document nests braces, brackets and parentheses more than ${MAX_SOURCE_NESTING} levels deep; at most ${MAX_SOURCE_NESTING} are allowed (selections at most ${MAX_NESTING}, MAX_NESTING)`,
+    'MAX_NESTING',
+  );
 }
 
 /**

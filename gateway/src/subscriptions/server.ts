@@ -8,8 +8,8 @@ import { WebSocketServer } from 'ws';
 import { formatError, logger, Principal } from '../../../subgraphs/shared/src';
 import { CredentialCheck } from '../auth/key-store';
 import { GatewayContext, PrincipalSigner } from '../auth/principal-forwarding';
-import { DocumentLimits, documentLimitErrors, sourceNestingError } from '../limits/document-limits';
-import { deferError, unresolvedOperation } from '../operation-checks';
+import { DocumentLimits, documentLimitErrors } from '../limits/document-limits';
+import { preParseError, unresolvedOperation } from '../operation-checks';
 import { SubscriptionPlanner } from './planner';
 import { UpstreamSubscriptions } from './upstream';
 import { refuseLegacyClients } from './legacy-protocol';
@@ -118,7 +118,7 @@ export function serveSubscriptions(opts: {
         if (s.active >= opts.limits.perConnection) {
           return [new GraphQLError(`at most ${opts.limits.perConnection} active subscriptions per connection`, { extensions: { code: 'RATE_LIMITED' } })];
         }
-        const refused = sourceNestingError(payload.query) ?? deferError(payload.query);
+        const refused = preParseError(payload.query);
         if (refused) return [refused];
         let document;
         try {
